@@ -1,0 +1,38 @@
+"""Exception hierarchy of the application layer.
+
+Every error a user can cause derives from :class:`TianpingError`; its message says what is
+wrong *and* what to do about it. The CLI prints it as one line (exit 1) and the web layer maps
+it to an HTTP status in one place (``app.web.errors``). Domain packages (``questionnaires``,
+``sampling``, ``scoring``, ``reports``) define their own bases, listed in
+:data:`app.cli.errors.USER_ERRORS`, because they must not import ``app``.
+"""
+
+from __future__ import annotations
+
+
+class TianpingError(Exception):
+    """Base of all application-level errors a user can cause."""
+
+
+class ConfigurationError(TianpingError):
+    """A setting is missing, unknown or malformed."""
+
+
+class DatabaseError(TianpingError):
+    """The database is unreachable, of the wrong version, or not migrated."""
+
+
+class NotFoundError(TianpingError):
+    """The object does not exist *for this caller* (also used to hide other tenants' ids)."""
+
+
+class PermissionDeniedError(TianpingError):
+    """The caller is authenticated but may not do this."""
+
+
+class ConflictError(TianpingError):
+    """The request conflicts with the current state (duplicate, already done, stale)."""
+
+
+class IllegalTransitionError(ConflictError):
+    """An evaluation round was asked to move to a state its lifecycle does not allow."""

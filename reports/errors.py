@@ -1,0 +1,7 @@
+"""Exceptions raised by the report library."""
+
+from __future__ import annotations
+
+
+class ReportError(ValueError):
+    """Base of every error the report library raises for bad input."""
