@@ -1,4 +1,4 @@
-"""``tianping sample``: sample sizes, verifiable stratified draws, verification, assessor assignment."""
+"""``tianping sample``: sample sizes, verifiable draws, verification, assessor assignment."""
 
 from __future__ import annotations
 
