@@ -1,0 +1,1 @@
+"""Persistence: engine set-up, SQLModel tables, Alembic migrations, backup and restore."""

@@ -1,0 +1,1 @@
+"""Domain services of the application, one folder per area."""

@@ -1,0 +1,1 @@
+"""Evaluation rounds: lifecycle and services."""
