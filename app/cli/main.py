@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import db, demo, questionnaire, registry, sample, score, serve
+from app.cli import audit, db, demo, questionnaire, registry, sample, score, serve
 from app.cli.context import CliState
 from app.cli.errors import USER_ERRORS
 
@@ -42,6 +42,7 @@ cli.add_typer(db.app, name="db")
 cli.add_typer(questionnaire.app, name="questionnaire")
 cli.add_typer(registry.app, name="registry")
 cli.add_typer(sample.app, name="sample")
+cli.add_typer(audit.app, name="audit")
 cli.command(name="score")(score.score)
 cli.command(name="serve")(serve.serve)
 cli.command(name="demo")(demo.demo)

@@ -1,0 +1,132 @@
+"""Append-only, hash-chained audit log (DESIGN §6).
+
+Each entry's hash covers the previous entry's hash and the RFC 8785 canonical JSON of its own
+fields, so altering, removing or re-ordering any entry breaks the chain from that point on, and
+:func:`verify_chain` names the first entry where it breaks. Appends are serialised: on SQLite
+by the write session's ``BEGIN IMMEDIATE``, on PostgreSQL by a transaction-level advisory lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from app.db.models.audit import AuditEntry
+from app.db.types import utcnow
+from app.errors import TianpingError
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 0x7469616E  # "tian"
+# Keys that would carry personal data; the audit log must never hold any.
+_PERSONAL_KEYS = frozenset({"phone", "email", "e-mail", "name", "contact", "address", "token"})
+
+
+class AuditError(TianpingError):
+    """An audit entry was refused (for example, it carried personal data)."""
+
+
+def _payload(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "reason": entry.reason,
+        "details": entry.details,
+    }
+
+
+def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
+    digest = hashlib.sha256()
+    digest.update(prev_hash.encode("ascii"))
+    digest.update(rfc8785.dumps(_payload(entry)))
+    return digest.hexdigest()
+
+
+def _check_no_personal_data(details: Mapping[str, Any]) -> None:
+    for key, value in details.items():
+        if key.lower() in _PERSONAL_KEYS:
+            raise AuditError(f"audit details may not carry personal data (key {key!r})")
+        if isinstance(value, Mapping):
+            _check_no_personal_data(value)
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    reason: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one entry in the caller's (write) transaction."""
+    details = dict(details or {})
+    _check_no_personal_data(details)
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_LOCK_KEY))  # type: ignore[call-overload]
+    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
+    entry = AuditEntry(
+        seq=(last.seq + 1) if last else 1,
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        reason=reason,
+        details=details,
+        prev_hash=last.entry_hash if last else GENESIS_HASH,
+        entry_hash="",
+    )
+    entry.entry_hash = compute_hash(entry.prev_hash, entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerdict:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify_entries(entries: Iterable[AuditEntry]) -> ChainVerdict:
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return ChainVerdict(
+                False,
+                checked,
+                expected_seq,
+                f"entry {expected_seq} is missing (next is {entry.seq})",
+            )
+        if entry.prev_hash != prev_hash:
+            return ChainVerdict(
+                False, checked, entry.seq, f"entry {entry.seq} does not follow its predecessor"
+            )
+        if compute_hash(prev_hash, entry) != entry.entry_hash:
+            return ChainVerdict(
+                False, checked, entry.seq, f"entry {entry.seq} was altered after it was written"
+            )
+        prev_hash = entry.entry_hash
+        expected_seq += 1
+        checked += 1
+    return ChainVerdict(True, checked)
+
+
+def verify_chain(session: Session) -> ChainVerdict:
+    rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all()
+    return verify_entries(rows)

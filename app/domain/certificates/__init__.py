@@ -1,0 +1,1 @@
+"""Certificates: verification and lifecycle."""

@@ -1,0 +1,1 @@
+"""The Litestar web application: server-rendered pages and the JSON API."""
