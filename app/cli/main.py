@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from app.cli import audit, db, demo, questionnaire, registry, sample, score, serve
+from app.cli import audit, db, demo, questionnaire, registry, sample, score, serve, user
 from app.cli.context import CliState
 from app.cli.errors import USER_ERRORS
 
+
+class _ReportingGroup(TyperGroup):
+    """Reports user errors as one line on stderr with exit status 1.
+
+    Anything derived from :data:`USER_ERRORS` is the user's input or environment, not a bug,
+    so it gets one line; ``--debug`` (or ``TIANPING_DEBUG=1``) shows the traceback instead.
+    Usage errors keep Typer's own handling (exit status 2).
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            obj = ctx.obj
+            if (isinstance(obj, CliState) and obj.debug) or os.environ.get(
+                "TIANPING_DEBUG", ""
+            ) not in ("", "0"):
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
 cli = typer.Typer(
     name="tianping",
+    cls=_ReportingGroup,
     help="Tianping (天平): independent evaluation of consumer-service quality.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -43,28 +66,12 @@ cli.add_typer(questionnaire.app, name="questionnaire")
 cli.add_typer(registry.app, name="registry")
 cli.add_typer(sample.app, name="sample")
 cli.add_typer(audit.app, name="audit")
+cli.add_typer(user.app, name="user")
 cli.command(name="score")(score.score)
 cli.command(name="serve")(serve.serve)
 cli.command(name="demo")(demo.demo)
 
 
-def _debug_requested(argv: list[str]) -> bool:
-    return "--debug" in argv or os.environ.get("TIANPING_DEBUG", "") not in ("", "0")
-
-
-def run(argv: list[str] | None = None) -> None:
-    """Console-script entry: user errors become one line on stderr and exit status 1.
-
-    Typer's standalone mode already turns usage errors into exit status 2; anything derived
-    from :data:`USER_ERRORS` is the user's input or environment, not a bug, so it gets one line
-    (``--debug`` or ``TIANPING_DEBUG=1`` shows the traceback).
-    """
-    args = sys.argv[1:] if argv is None else argv
-    command = typer.main.get_command(cli)
-    try:
-        command.main(args=args, prog_name="tianping")
-    except USER_ERRORS as exc:
-        if _debug_requested(args):
-            raise
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+def run() -> None:
+    """Console-script entry point."""
+    cli(prog_name="tianping")

@@ -8,6 +8,7 @@ unexpected errors say nothing about their cause (no traceback, no SQL).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -43,21 +44,27 @@ def _json(status: int, code: str, message: str) -> Response[dict[str, str]]:
     return Response({"code": code, "message": message}, status_code=status)
 
 
-def domain_error_handler(_request: Request, exc: Exception) -> Response[dict[str, str]]:
+def domain_error_handler(
+    _request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, str]]:
     for error_type, status, code in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
             return _json(status, code, str(exc))
     return unexpected_error_handler(_request, exc)
 
 
-def http_error_handler(_request: Request, exc: HTTPException) -> Response[dict[str, str]]:
+def http_error_handler(
+    _request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, str]]:
     code = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
         exc.status_code, "http_error"
     )
     return _json(exc.status_code, code, str(exc.detail))
 
 
-def unexpected_error_handler(request: Request, exc: Exception) -> Response[dict[str, str]]:
+def unexpected_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, str]]:
     # Logged with its type and route only: exception messages may quote user input.
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
     return _json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 BASE_HEADERS = {
@@ -21,7 +22,7 @@ HSTS = "max-age=63072000; includeSubDomains"
 def security_headers(production: bool):  # type: ignore[no-untyped-def]
     def middleware(app: ASGIApp) -> ASGIApp:
         async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
 
