@@ -1,0 +1,1 @@
+"""The ``tianping demo`` round: synthetic but realistic data, run through the real code paths."""
