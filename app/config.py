@@ -30,6 +30,7 @@ class Settings:
     secret_key: str = ""
     pii_keys: str = ""
     pii_active_key: str = ""
+    contact_hash_key: str = ""
     log_level: str = "INFO"
     retention_days: int = 365
 

@@ -1,0 +1,1 @@
+"""Case registries: import into the database, listing, retention purge."""

@@ -1,0 +1,201 @@
+"""Registry import into the database: all-or-nothing, quarantine, idempotence, encryption."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from app.config import Settings
+from app.db.engine import read_session, write_session
+from app.db.models import CaseRegistry, EvaluationRound, QuarantinedRow, ScoringPlan, ServiceCase
+from app.db.models.questionnaire import QuestionnaireVersion
+from app.domain.audit.chain import verify_chain
+from app.domain.registry.importer import RegistryRejectedError, import_registry
+from app.domain.rounds.lifecycle import RoundState
+from app.domain.rounds.service import add_enterprise, create_round, get_or_create_body
+from app.errors import ConflictError
+from app.pii import mask_phone
+from app.secrets import KeyMaterial, load_key_material
+
+HEADER = "工单号,企业,渠道,手机,邮箱,受理时间,首次响应时间,办结时间\n"
+MAPPING = {
+    "工单号": "case_id", "企业": "enterprise", "渠道": "channel", "手机": "phone",
+    "邮箱": "email", "受理时间": "opened_at", "首次响应时间": "first_response_at",
+    "办结时间": "resolved_at",
+}  # fmt: skip
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> KeyMaterial:
+    key = base64.b64encode(b"k" * 32).decode()
+    return load_key_material(
+        Settings(
+            data_dir=tmp_path,
+            pii_keys=f"t1:{key}",
+            pii_active_key="t1",
+            contact_hash_key=base64.b64encode(b"h" * 32).decode(),
+            secret_key="s" * 40,
+        )
+    )
+
+
+def _round(engine: Engine, state: RoundState = RoundState.PLAN_FROZEN) -> int:
+    with write_session(engine) as s:
+        body = get_or_create_body(s, "B", "Body", "test")
+        ents = [add_enterprise(s, body, c, f"企业{c}", actor="test") for c in ("E1", "E2")]
+        rnd = create_round(
+            s,
+            body,
+            code="R1",
+            title="t",
+            industry="appliances",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 3, 31),
+            enterprises=ents,
+            created_by=None,
+            actor="test",
+        )
+        q = QuestionnaireVersion(body_id=body.id or 0, code="q", version=1, sha256="0" * 64)
+        s.add(q)
+        s.flush()
+        s.add(
+            ScoringPlan(
+                round_id=rnd.id or 0,
+                questionnaire_version_id=q.id or 0,
+                content={"strata": ["channel"]},
+                sha256="1" * 64,
+            )
+        )
+        rnd.state = state.value
+        return rnd.id or 0
+
+
+def _csv(tmp_path: Path, body: str, name: str = "reg.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes((HEADER + body).encode(encoding))
+    return path
+
+
+GOOD = (
+    "C1,E1,phone,138 1234 5678,,2026-01-05 09:00,2026-01-05 10:00,2026-01-06 09:00\n"
+    "C2,E1,online,,A@Example.COM,2026-01-05 09:00,,\n"
+    "C3,E2,phone,+86 13912345678,,2026/01/07 10:00:00,2026/01/07 11:00:00,\n"
+)
+
+
+def test_import_stores_cases_encrypted_and_moves_round_to_sampling(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine)
+    out = import_registry(
+        engine,
+        round_id=rid,
+        source=_csv(tmp_path, GOOD, encoding="gb18030"),
+        keys=keys,
+        actor="ann",
+        mapping=MAPPING,
+    )
+    assert out.imported == 3
+    assert not out.already_imported
+    with read_session(engine) as s:
+        cases = {c.case_id: c for c in s.exec(select(ServiceCase)).all()}
+        rnd = s.get(EvaluationRound, rid)
+        assert rnd is not None
+        assert rnd.state == RoundState.SAMPLING
+        assert verify_chain(s).ok
+    assert set(cases) == {"C1", "C2", "C3"}
+    c1 = cases["C1"]
+    assert c1.phone_enc is not None
+    assert "13812345678" not in c1.phone_enc
+    assert keys.keyring.decrypt(c1.phone_enc) == "+8613812345678"
+    assert mask_phone(keys.keyring.decrypt(c1.phone_enc)).endswith("****5678")
+    assert cases["C2"].email_enc is not None
+    assert keys.keyring.decrypt(cases["C2"].email_enc) == "A@example.com"
+    assert c1.attributes == {"channel": "phone"}
+    assert c1.opened_at is not None
+    assert c1.opened_at.utcoffset() is not None
+    assert c1.opened_at.hour == 1  # 09:00 Asia/Shanghai is 01:00 UTC
+    assert cases["C2"].first_response_at is None
+
+
+def test_reimport_of_the_same_file_is_a_no_op(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine)
+    path = _csv(tmp_path, GOOD)
+    first = import_registry(
+        engine, round_id=rid, source=path, keys=keys, actor="a", mapping=MAPPING
+    )
+    again = import_registry(
+        engine, round_id=rid, source=path, keys=keys, actor="a", mapping=MAPPING
+    )
+    assert again.already_imported
+    assert again.registry_id == first.registry_id
+    with read_session(engine) as s:
+        assert len(s.exec(select(ServiceCase)).all()) == 3
+        assert len(s.exec(select(CaseRegistry)).all()) == 1
+
+
+BAD = GOOD + (
+    "C1,E1,phone,13812345678,,2026-01-05 09:00,,\n"  # duplicate id
+    "C4,E9,phone,13812345678,,2026-01-05 09:00,,\n"  # unknown enterprise
+    "C5,E2,phone,12345,,2026-01-05 09:00,,\n"  # malformed phone
+    "C6,E2,phone,,,2026-01-05 09:00,,2026-01-01 08:00\n"  # resolved before opened
+)
+
+
+def test_invalid_rows_reject_the_whole_file(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine)
+    with pytest.raises(RegistryRejectedError) as info:
+        import_registry(
+            engine, round_id=rid, source=_csv(tmp_path, BAD), keys=keys, actor="a", mapping=MAPPING
+        )
+    lines = sorted({p.line for p in info.value.report.problems})
+    assert lines == [5, 6, 7, 8]
+    assert "nothing imported" in str(info.value)
+    with read_session(engine) as s:
+        assert s.exec(select(ServiceCase)).all() == []
+        assert s.exec(select(CaseRegistry)).all() == []
+        rnd = s.get(EvaluationRound, rid)
+        assert rnd is not None
+        assert rnd.state == RoundState.PLAN_FROZEN
+
+
+def test_accept_valid_quarantines_the_rest(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine)
+    out = import_registry(
+        engine,
+        round_id=rid,
+        source=_csv(tmp_path, BAD),
+        keys=keys,
+        actor="a",
+        mapping=MAPPING,
+        accept_valid=True,
+    )
+    assert out.imported == 3
+    assert out.quarantined == 4
+    with read_session(engine) as s:
+        rows = s.exec(select(QuarantinedRow)).all()
+    assert sorted(r.line for r in rows) == [5, 6, 7, 8]
+    bad_phone = next(r for r in rows if r.line == 7)
+    assert "12345" not in bad_phone.raw_enc
+    assert '"手机": "12345"' in keys.keyring.decrypt(bad_phone.raw_enc)
+
+
+def test_import_refused_before_the_plan_is_frozen(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine, RoundState.DRAFT)
+    with pytest.raises(ConflictError, match="after the plan is frozen"):
+        import_registry(
+            engine, round_id=rid, source=_csv(tmp_path, GOOD), keys=keys, actor="a", mapping=MAPPING
+        )
