@@ -199,3 +199,56 @@ def test_import_refused_before_the_plan_is_frozen(
         import_registry(
             engine, round_id=rid, source=_csv(tmp_path, GOOD), keys=keys, actor="a", mapping=MAPPING
         )
+
+
+def _cli(url: str, data_dir: Path, *args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from app.cli.main import cli
+
+    key = base64.b64encode(b"k" * 32).decode()
+    env = {
+        "TIANPING_DATABASE_URL": url, "TIANPING_DATA_DIR": str(data_dir),
+        "TIANPING_PII_KEYS": f"t1:{key}", "TIANPING_PII_ACTIVE_KEY": "t1",
+        "TIANPING_CONTACT_HASH_KEY": base64.b64encode(b"h" * 32).decode(),
+        "TIANPING_SECRET_KEY": "s" * 40,
+    }  # fmt: skip
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_cli_import_show_purge(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    _round(engine)
+    maps = [a for k, v in MAPPING.items() for a in ("--map", f"{k}={v}")]
+    bad = _csv(tmp_path, BAD, name="bad.csv")
+    code, out = _cli(database_url, tmp_path, "registry", "import", str(bad), "--round", "R1", *maps)
+    assert code == 1
+    assert "bad.csv.errors.csv" in out
+    report = (tmp_path / "bad.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert "line" in report.splitlines()[0]
+    assert len(report.splitlines()) == 5
+
+    good = _csv(tmp_path, GOOD)
+    code, out = _cli(
+        database_url, tmp_path, "registry", "import", str(good), "--round", "R1", *maps
+    )
+    assert code == 0, out
+    assert "imported 3 cases" in out
+    code, out = _cli(
+        database_url, tmp_path, "registry", "import", str(good), "--round", "R1", *maps
+    )
+    assert "already imported" in out
+
+    code, out = _cli(database_url, tmp_path, "registry", "show", "--round", "R1", "--cases", "5")
+    assert code == 0, out
+    assert "138****5678" in out
+    assert "13812345678" not in out
+
+    code, out = _cli(database_url, tmp_path, "registry", "purge", "--older-than", "0d")
+    assert code == 0, out
+    assert "erased from 3 cases" in out
+    with read_session(engine) as s:
+        assert all(c.phone_enc is None and c.pii_purged_at for c in s.exec(select(ServiceCase)))
+    code, out = _cli(database_url, tmp_path, "registry", "purge", "--older-than", "soon")
+    assert code == 2
+    assert "365d" in out
