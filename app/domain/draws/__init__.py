@@ -1,0 +1,1 @@
+"""Sample draws stored in the database."""
