@@ -29,6 +29,10 @@ _ensure_venv() {
     fi
     if [[ ! -x .venv/bin/uv ]] || [[ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]]; then
         _say "installing uv $UV_VERSION into .venv"
+        if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+            .venv/bin/python -m ensurepip --default-pip >/dev/null ||
+                _die "the virtualenv has no pip and ensurepip failed; delete .venv and run this again"
+        fi
         .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" ||
             _die "could not install uv from PyPI; check the network or proxy settings"
     fi

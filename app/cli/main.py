@@ -22,7 +22,7 @@ class _ReportingGroup(TyperGroup):
     Usage errors keep Typer's own handling (exit status 2).
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer.Context is a subclass; the base takes click's
         try:
             return super().invoke(ctx)
         except USER_ERRORS as exc:
