@@ -23,22 +23,32 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def head_revision() -> str:
+def head_revisions() -> frozenset[str]:
+    """The tips of the migration graph (one, unless branches await a merge revision)."""
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    head = script.get_current_head()
-    assert head is not None, "no migrations shipped"
-    return head
+    heads = frozenset(script.get_heads())
+    assert heads, "no migrations shipped"
+    return heads
 
 
-def current_revision(engine: Engine) -> str | None:
+def head_revision() -> str:
+    return ",".join(sorted(head_revisions()))
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return frozenset(MigrationContext.configure(conn).get_current_heads())
     except OperationalError as exc:
         raise DatabaseError(describe_connection_error(engine, exc)) from None
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def current_revision(engine: Engine) -> str | None:
+    current = current_revisions(engine)
+    return ",".join(sorted(current)) if current else None
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as conn:
@@ -50,11 +60,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def ensure_current(engine: Engine) -> None:
     """Refuse to run against an unmigrated or newer-than-code schema, saying what to do."""
+    current_set = current_revisions(engine)
+    if current_set == head_revisions():
+        return
     current = current_revision(engine)
     head = head_revision()
-    if current == head:
-        return
-    if current is None:
+    if not current_set:
         raise DatabaseError(
             f"the database at {_where(engine)} has no Tianping schema; run `tianping db upgrade`"
         )

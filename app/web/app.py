@@ -22,6 +22,7 @@ from app.web.controllers.public import PublicController
 from app.web.deps import provide_session
 from app.web.errors import exception_handlers
 from app.web.security import security_headers
+from app.web.survey.routes import SURVEY_HANDLERS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 db_engine.dispose()
 
     return Litestar(
-        route_handlers=[PublicController],
+        route_handlers=[PublicController, *SURVEY_HANDLERS],
         dependencies={"db_session": Provide(provide_session)},
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
