@@ -72,7 +72,11 @@ def _check_weights(raw: Any, problems: list[str]) -> dict[str, Any]:
         return {}
     method = raw.get("method", "fixed")
     if method == "fixed" or "method" not in raw:
-        ws = {k: v for k, v in raw.items() if k != "method"}
+        # The normalised form ({method: fixed, weights: {...}}) is accepted too, so a stored
+        # plan re-validates to the same document and hash.
+        nested = raw.get("weights") if method == "fixed" else None
+        source = nested if isinstance(nested, Mapping) else raw
+        ws = {k: v for k, v in source.items() if k != "method"}
         for k, v in ws.items():
             if not _number(v) or v <= 0:
                 problems.append(f"weights.{k}: must be a positive number, got {v!r}")

@@ -1,0 +1,1 @@
+"""Scoring plans: write, validate, freeze."""

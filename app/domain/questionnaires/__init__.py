@@ -1,0 +1,1 @@
+"""Questionnaire versions stored per evaluation body."""
