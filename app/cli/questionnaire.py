@@ -189,3 +189,41 @@ def new(
         content = _render(load_template(template), target)
     _write_atomically(out, content, force)
     typer.echo(f"wrote {out} from template {template}")
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    file: ExistingFile,
+    body: Annotated[str, typer.Option("--body", help="Evaluation body code.")],
+) -> None:
+    """Store FILE as the next version of its questionnaire and publish it (immutable from now).
+
+    The version number is assigned by the database: one more than the latest published
+    version of the same code (the file's own ``version`` is used for the first one).
+    """
+    from sqlmodel import select
+
+    from app.cli.context import state
+    from app.db.engine import make_engine, write_session
+    from app.db.migrate import ensure_current
+    from app.db.models.tenancy import EvaluationBody
+    from app.domain.questionnaires.service import publish as publish_version
+    from app.domain.questionnaires.service import save_draft
+    from app.errors import NotFoundError
+
+    q = questionnaires.load(file)
+    engine = make_engine(state(ctx).settings.effective_database_url)
+    try:
+        ensure_current(engine)
+        with write_session(engine) as session:
+            found = session.exec(select(EvaluationBody).where(EvaluationBody.code == body)).first()
+            if found is None:
+                raise NotFoundError(f"no evaluation body with code {body!r}")
+            draft = save_draft(session, body_id=found.id or 0, questionnaire=q, actor="cli")
+            version = publish_version(
+                session, version_id=draft.id or 0, body_id=found.id, actor="cli"
+            )
+    finally:
+        engine.dispose()
+    typer.echo(f"published {version.code} v{version.version} (sha256 {version.sha256[:16]}…)")
