@@ -46,7 +46,8 @@ def test_upgrade_twice_is_a_no_op(engine: Engine) -> None:
 
 def test_newer_schema_than_code_is_refused(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('ffffffffffff')"))
     with pytest.raises(DatabaseError, match="newer release"):
         ensure_current(engine)
 
