@@ -81,3 +81,17 @@ def reset_command(
     finally:
         engine.dispose()
     typer.echo(f"password of {username!r} changed")
+
+
+@app.command("reset-link")
+def reset_link_command(ctx: typer.Context, username: str) -> None:
+    """Print a one-time password-reset path (valid 24 h) to hand to the user."""
+    from app.domain.accounts.passwords import issue_reset_token
+
+    engine = _engine(ctx)
+    try:
+        with write_session(engine) as session:
+            token = issue_reset_token(session, username, actor="cli")
+    finally:
+        engine.dispose()
+    typer.echo(f"/password/reset/{token}")

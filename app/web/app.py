@@ -3,28 +3,52 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import plotly
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import Engine
 
 from app.config import Settings, load_settings
 from app.db.engine import make_engine
 from app.db.migrate import ensure_current
+from app.web.auth import session_middleware
+from app.web.controllers.account import AccountController
+from app.web.controllers.api import API_HANDLERS
+from app.web.controllers.assignments import AssignmentsController
+from app.web.controllers.designer import DesignerController
+from app.web.controllers.observations import ObservationsController
+from app.web.controllers.portal import PortalController
 from app.web.controllers.public import PublicController
+from app.web.controllers.register import RegisterController
+from app.web.controllers.rounds import ROUND_HANDLERS
 from app.web.deps import provide_session
 from app.web.errors import exception_handlers
+from app.web.i18n import JINJA_GLOBALS
 from app.web.security import security_headers
 from app.web.survey.routes import SURVEY_HANDLERS
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS_DIR = Path(plotly.__file__).parent / "package_data"
+# Consumer survey submissions by integrators are token-authenticated, not cookie-authenticated.
+CSRF_EXEMPT = ["/api/v1/responses"]
+
+
+def _template_engine(engine: JinjaTemplateEngine) -> None:
+    engine.engine.globals.update(JINJA_GLOBALS)
+    # `tojson` shows Chinese as written (not \uXXXX); <, >, & and ' are still escaped.
+    engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
@@ -44,13 +68,41 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             if owned_engine:
                 db_engine.dispose()
 
+    production = settings.is_production
+    csrf = CSRFConfig(
+        # Without a configured secret (development) tokens last as long as the process.
+        secret=settings.secret_key or secrets.token_urlsafe(32),
+        cookie_name="__Host-csrf" if production else "tianping_csrf",
+        cookie_secure=True,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=CSRF_EXEMPT,
+    )
     return Litestar(
-        route_handlers=[PublicController, *SURVEY_HANDLERS],
+        route_handlers=[
+            PublicController,
+            AccountController,
+            PortalController,
+            RegisterController,
+            DesignerController,
+            ObservationsController,
+            AssignmentsController,
+            *ROUND_HANDLERS,
+            *API_HANDLERS,
+            *SURVEY_HANDLERS,
+            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+            create_static_files_router(
+                path="/static/vendor", directories=[PLOTLY_JS_DIR], name="vendor"
+            ),
+        ],
         dependencies={"db_session": Provide(provide_session)},
         lifespan=[lifespan],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_template_engine
+        ),
         exception_handlers=exception_handlers(),  # type: ignore[arg-type]
-        middleware=[security_headers(settings.is_production)],
+        middleware=[security_headers(production), session_middleware(db_engine, production)],
+        csrf_config=csrf,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         openapi_config=OpenAPIConfig(title="Tianping API", version="1", path="/schema"),
         debug=False,

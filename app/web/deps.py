@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+from app.pii import Keyring
+from app.secrets import load_key_material
 
 
 async def provide_session(state: State) -> AsyncIterator[Session]:
@@ -17,3 +22,16 @@ async def provide_session(state: State) -> AsyncIterator[Session]:
 
 
 DbSession = NamedDependency[Session]
+
+
+# ``?next=/path`` after login or a language switch (checked by ``safe_next`` before use).
+NextParam = Annotated[str | None, QueryParameter(name="next", required=False)]
+
+
+def keyring(state: State) -> Keyring:
+    """The personal-data keyring, loaded on first use (development keys are generated then)."""
+    ring: Keyring | None = getattr(state, "keyring", None)
+    if ring is None:
+        ring = load_key_material(state.settings).keyring
+        state.keyring = ring
+    return ring

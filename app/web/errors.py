@@ -1,17 +1,20 @@
 """The one place where domain errors become HTTP responses.
 
 Services raise domain exceptions (``app.errors`` and the domain packages' own); handlers never
-raise HTTP exceptions for them. Error bodies are JSON with a stable ``code``; in production,
-unexpected errors say nothing about their cause (no traceback, no SQL).
+raise HTTP exceptions for them. API errors are JSON with a stable ``code``; browser pages get
+an HTML error page in the user's language (and a redirect to the login page when not logged
+in). In production, unexpected errors say nothing about their cause (no traceback, no SQL).
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.errors import (
@@ -38,40 +41,66 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int, str], ...] = (
     (ScoringError, 422, "invalid_scoring_input"),
     (TianpingError, 400, "bad_request"),
 )
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "rate_limited",
+}
+_INTERNAL = "Something went wrong on our side. The error has been logged; please try again later."
 
 
-def _json(status: int, code: str, message: str) -> Response[dict[str, str]]:
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """Browser routes get HTML errors; the JSON API and non-HTML clients get JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/schema", "/health", "/static")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _json(status: int, code: str, message: str) -> Response[Any]:
     return Response({"code": code, "message": message}, status_code=status)
 
 
-def domain_error_handler(
-    _request: Request[Any, Any, Any], exc: Exception
-) -> Response[dict[str, str]]:
+def _respond(
+    request: Request[Any, Any, Any], status: int, code: str, message: str
+) -> Response[Any]:
+    if not wants_html(request):
+        return _json(status, code, message)
+    if status == 401:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return Redirect(path=f"/login?next={quote(target, safe='')}")
+    return Template(
+        template_name="error.html.j2",
+        context={"status": status, "code": code, "message": message},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     for error_type, status, code in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
-            return _json(status, code, str(exc))
-    return unexpected_error_handler(_request, exc)
+            return _respond(request, status, code, str(exc))
+    return unexpected_error_handler(request, exc)
 
 
-def http_error_handler(
-    _request: Request[Any, Any, Any], exc: HTTPException
-) -> Response[dict[str, str]]:
-    code = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
-        exc.status_code, "http_error"
-    )
-    return _json(exc.status_code, code, str(exc.detail))
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    response = _respond(request, exc.status_code, code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
-def unexpected_error_handler(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[dict[str, str]]:
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Logged with its type and route only: exception messages may quote user input.
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return _json(
-        HTTP_500_INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "Something went wrong on our side. The error has been logged; please try again later.",
-    )
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", _INTERNAL)
 
 
 def exception_handlers() -> dict[type[Exception] | int, object]:

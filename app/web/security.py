@@ -6,9 +6,20 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+# plotly.js (portal charts) adds two kinds of <style> element, which a bare `style-src 'self'`
+# blocks: (1) empty ones it then fills through the CSSOM (`sheet.insertRule`, not governed by
+# CSP) — allowed by the hash of the empty string, which admits no CSS text at all; (2) the
+# MapLibre stylesheet bundled inside plotly.min.js, inserted at load — allowed by its exact hash
+# (plotly 6/7 bundle). No 'unsafe-inline'. A plotly upgrade that changes (2) shows up as a CSP
+# violation in tests/browser/test_portal_browser.py; take the new hash from that message.
+PLOTLY_STYLE_HASHES = (
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (empty <style>)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # MapLibre CSS in plotly.min.js
+)
 BASE_HEADERS = {
     "content-security-policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; "
+        f"style-src 'self' {' '.join(PLOTLY_STYLE_HASHES)}; img-src 'self' data:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "x-content-type-options": "nosniff",

@@ -1,10 +1,13 @@
 """All tables. Importing this module registers every model on the shared metadata."""
 
 from app.db.base import metadata
+from app.db.models.assignment import AssessorAssignment
 from app.db.models.audit import AuditEntry
 from app.db.models.certificate import Certificate
 from app.db.models.draw import SampledCase, SampleDraw
+from app.db.models.fieldwork import OutboxMessage, ReminderToken, SurveyDraft
 from app.db.models.invitation import Invitation
+from app.db.models.observation import ObservationVisit
 from app.db.models.plan import ScoringPlan
 from app.db.models.questionnaire import QuestionnaireVersion
 from app.db.models.registry import CaseRegistry, QuarantinedRow, ServiceCase
@@ -13,9 +16,11 @@ from app.db.models.round import EvaluationRound, RoundEnterprise
 from app.db.models.scorecard import Scorecard
 from app.db.models.tenancy import Enterprise, EvaluationBody
 from app.db.models.user import Role, User
+from app.db.models.web_session import PasswordResetToken, WebSession
 
 __all__ = [
     "Answer",
+    "AssessorAssignment",
     "AuditEntry",
     "CaseRegistry",
     "Certificate",
@@ -23,8 +28,12 @@ __all__ = [
     "EvaluationBody",
     "EvaluationRound",
     "Invitation",
+    "ObservationVisit",
+    "OutboxMessage",
+    "PasswordResetToken",
     "QuarantinedRow",
     "QuestionnaireVersion",
+    "ReminderToken",
     "Role",
     "RoundEnterprise",
     "SampleDraw",
@@ -32,7 +41,9 @@ __all__ = [
     "Scorecard",
     "ScoringPlan",
     "ServiceCase",
+    "SurveyDraft",
     "SurveyResponse",
     "User",
+    "WebSession",
     "metadata",
 ]

@@ -1,0 +1,1 @@
+"""Browser accounts: login, sessions, password change and reset, TOTP."""

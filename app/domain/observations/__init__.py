@@ -1,0 +1,1 @@
+"""On-site observation checklists filled in by assessors at enterprises' service outlets."""

@@ -1,0 +1,1 @@
+"""Read models for the enterprise portal and the public register (aggregates only)."""
