@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
 from sampling.errors import RegistryError
 
@@ -194,7 +194,8 @@ class RawRows:
         previous_end = 0
         try:
             for cells in reader:
-                yield previous_end + 1, list(cells)
+                # csv.reader hands out a new list per row: no copy needed
+                yield previous_end + 1, cast("list[Cell]", cells)
                 previous_end = reader.line_num
         except UnicodeDecodeError as exc:
             line = self._bad_line() or previous_end + 1

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
+from scipy import special
 
 from scoring.results import Estimate
 
@@ -47,8 +47,8 @@ def prob_at_or_above(estimate: Estimate, threshold: float) -> float:
     if not math.isfinite(estimate.se) or estimate.se <= 0:
         return 1.0 if estimate.estimate >= threshold else 0.0
     t = (threshold - estimate.estimate) / estimate.se
-    dist = stats.t(estimate.df) if estimate.df > 0 else stats.norm()
-    return float(dist.sf(t))
+    # Survival functions of t_df and N(0, 1) (what scipy.stats' t.sf and norm.sf evaluate).
+    return float(special.stdtr(estimate.df, -t) if estimate.df > 0 else special.ndtr(-t))
 
 
 def assign_grade(estimate: Estimate, thresholds: Sequence[Threshold]) -> GradeResult:

@@ -15,8 +15,14 @@ from scoring.plan import Exclusions
 BoolArray = NDArray[np.bool_]
 
 
-def straightlining(answers: FloatArray, min_items: int) -> BoolArray:
-    """Identical raw answers across all answered Likert items, with at least ``min_items``."""
+def straightlining(answers: FloatArray | NDArray[np.int8], min_items: int) -> BoolArray:
+    """Identical raw answers across all answered Likert items, with at least ``min_items``.
+
+    ``answers`` holds raw answers (NaN missing) or their int8 codes (0 missing, from
+    :func:`scoring.answers.answer_codes`) — the codes take an eighth of the memory traffic.
+    """
+    if answers.dtype == np.int8:
+        return _straightlining_codes(np.asarray(answers, dtype=np.int8), min_items)
     # Column-at-a-time: reductions over a short last axis are slow in NumPy; fmax/fmin skip NaN.
     count = np.zeros(answers.shape[0], dtype=np.int64)
     hi = np.full(answers.shape[0], np.nan)
@@ -27,6 +33,21 @@ def straightlining(answers: FloatArray, min_items: int) -> BoolArray:
         hi = np.fmax(hi, col)
         lo = np.fmin(lo, col)
     return np.asarray((count >= min_items) & (hi == lo), dtype=np.bool_)
+
+
+def _straightlining_codes(codes: NDArray[np.int8], min_items: int) -> BoolArray:
+    n = codes.shape[0]
+    count = np.zeros(n, dtype=np.int16)
+    hi = np.zeros(n, dtype=np.uint8)
+    lo = np.full(n, np.iinfo(np.uint8).max, dtype=np.uint8)
+    one = np.uint8(1)
+    for j in range(codes.shape[1]):
+        col = codes[:, j].view(np.uint8)
+        count += col > 0
+        np.maximum(hi, col, out=hi)
+        # code − 1 wraps a missing 0 round to 255, so it never wins the minimum
+        np.minimum(lo, col - one, out=lo)
+    return np.asarray((count >= min_items) & (hi - one == lo), dtype=np.bool_)
 
 
 def too_fast(duration_seconds: FloatArray, min_seconds: float) -> BoolArray:
@@ -86,7 +107,7 @@ class ExclusionResult:
 
 
 def apply_exclusions(
-    answers: FloatArray,
+    answers: FloatArray | NDArray[np.int8],
     rules: Exclusions,
     duration_seconds: FloatArray | None = None,
     device: Sequence[str | None] | None = None,

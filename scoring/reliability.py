@@ -81,6 +81,49 @@ def group_covariances(
     return cov, counts
 
 
+def sorted_group_covariances(
+    items: FloatArray | NDArray[np.int8],
+    complete: NDArray[np.bool_],
+    group_bounds: NDArray[np.int64],
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    """As :func:`group_covariances` for rows already sorted by group.
+
+    Group g holds rows ``group_bounds[g]:group_bounds[g+1]``; ``complete`` marks the rows
+    with every item answered (the caller has counted them anyway). Integer item values (the
+    codes) take an exact path: their sums and cross-products are exact in float64, so
+    ``(m Σxy − Σx Σy) / (m (m − 1))`` is rounded once.
+    """
+    n_groups = group_bounds.shape[0] - 1
+    p = items.shape[1]
+    cov = np.full((n_groups, p, p), np.nan)
+    done = np.concatenate([[0], np.cumsum(complete)])[group_bounds]
+    counts = np.diff(done).astype(np.int64)
+    if items.dtype != np.int8:
+        x_all = np.asarray(items[complete], dtype=np.float64)
+        ones = np.ones(int(counts.max()) if n_groups else 0)
+        for g in range(n_groups):
+            m = int(counts[g])
+            if m >= 2:
+                x = x_all[done[g] : done[g + 1]]
+                # Mean as a BLAS product: NumPy's axis-0 mean of a narrow block is far slower.
+                xc = x - ones[:m] @ x / m
+                cov[g] = xc.T @ xc / (m - 1)
+        return cov, counts
+    # Incomplete rows become zeros, so whole-group products count complete rows only.
+    xz = np.empty(items.shape, order="F")
+    for j in range(p):
+        np.multiply(items[:, j], complete, out=xz[:, j], dtype=np.float64)
+    ones = np.ones(int(np.diff(group_bounds).max()) if n_groups else 0)
+    for g in range(n_groups):
+        m = int(counts[g])
+        if m >= 2:
+            a, b = int(group_bounds[g]), int(group_bounds[g + 1])
+            x = xz[a:b]
+            sx = ones[: b - a] @ x
+            cov[g] = (m * (x.T @ x) - np.outer(sx, sx)) / (m * (m - 1.0))
+    return cov, counts
+
+
 def cronbach_alpha(
     items: FloatArray,
     groups: IntArray,
@@ -93,7 +136,14 @@ def cronbach_alpha(
     ``slices`` (from :func:`scoring.drivers.group_slices`) lets callers sort rows once.
     """
     cov, m = group_covariances(items, groups, n_groups, slices)
-    p = items.shape[1]
+    return alpha_from_covariances(cov, m, item_codes)
+
+
+def alpha_from_covariances(
+    cov: FloatArray, m: NDArray[np.int64], item_codes: tuple[str, ...]
+) -> list[Reliability]:
+    """α, corrected item–total r and α if item deleted from (G, p, p) item covariances."""
+    n_groups, p = cov.shape[0], cov.shape[1]
     diag = np.diagonal(cov, axis1=1, axis2=2)
     var_total = cov.sum(axis=(1, 2))
     alpha = _alpha(float(p), diag.sum(axis=1), var_total)

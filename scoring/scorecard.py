@@ -10,23 +10,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring._arrays import FloatArray, IntArray
+from scoring.answers import answer_codes, sorted_dimension
 from scoring.benchmark import change_from_previous, peer_comparisons
 from scoring.design import StratifiedDesign, make_design
-from scoring.drivers import driver_analysis, group_slices
-from scoring.errors import AnswerRangeError, WeightsError
-from scoring.estimators import (
-    composite_mean,
-    dimension_scores,
-    domain_means,
-    hajek_fit,
-    rescale_items,
-)
+from scoring.drivers import driver_analysis
+from scoring.errors import WeightsError
+from scoring.estimators import rescale_items
 from scoring.grades import Threshold, assign_grade
 from scoring.instrument import DimensionSpec, ItemSpec
 from scoring.kpis import KpiResults
+from scoring.moments import StratumMoments, cell_estimates, sort_rows, stratum_moments
 from scoring.plan import ScoringPlan
 from scoring.quality import apply_exclusions
-from scoring.reliability import cronbach_alpha
+from scoring.reliability import alpha_from_covariances, sorted_group_covariances
 from scoring.results import Estimate, EstimateTable
 from scoring.weights import DimensionWeights, derive_weights
 
@@ -58,15 +54,7 @@ class RoundData:
 
 def check_answer_range(answers: FloatArray, items: Sequence[ItemSpec], first_line: int = 2) -> None:
     """Every answer must be an integer in 1..K; the error names the line and the column."""
-    for j, it in enumerate(items):
-        col = answers[:, j]
-        bad = ~np.isnan(col) & ((col < 1) | (col > it.points) | (col != np.round(col)))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise AnswerRangeError(
-                f"responses line {i + first_line}, column {it.code}: answer {col[i]:g} "
-                f"outside 1..{it.points}"
-            )
+    answer_codes(answers, range(len(items)), items, first_line)
 
 
 def resolve_weights(
@@ -108,51 +96,60 @@ def _with_kpis(comp: EstimateTable, kpis: KpiResults | None, plan: ScoringPlan) 
 def _domains(
     data: RoundData,
     design: StratifiedDesign,
-    scores: FloatArray,
+    mom: StratumMoments,
     strata_cols: Sequence[str],
     codes: Sequence[str],
     weights: FloatArray,
     conf: float,
 ) -> list[dict[str, Any]]:
+    """Domains defined by the plan's strata columns are unions of strata, so their means and
+    SEs come from the stratum moments (same figures as :func:`domain_means`)."""
     out: list[dict[str, Any]] = [{} for _ in data.enterprises]
+    k = len(codes)
     for c, col in enumerate(strata_cols):
-        labels = sorted({k[c] for k in data.stratum_keys})
+        labels = sorted({key[c] for key in data.stratum_keys})
         index = {v: i for i, v in enumerate(labels)}
-        stratum_dom = np.array([index[k[c]] for k in data.stratum_keys], dtype=np.intp)
-        t = domain_means(scores, design, stratum_dom[design.stratum], len(labels), conf, weights)
+        n_dom = len(labels)
+        stratum_dom = np.array([index[key[c]] for key in data.stratum_keys], dtype=np.intp)
+        cell = design.group * n_dom + stratum_dom
+        dims, comp = cell_estimates(mom, design, cell, design.n_groups * n_dom, weights, conf)
+        dim_dicts, comp_dicts = dims.to_dicts(), comp.to_dicts()
+        n_any = comp.n.tolist()
         for g in range(design.n_groups):
             cells: dict[str, Any] = {}
             for i, lab in enumerate(labels):
-                if t.n[g, i, -1] == 0:
+                j = g * n_dom + i
+                if n_any[j] == 0:
                     continue
-                if t.n[g, i, -1] < MIN_DOMAIN_CELL:
+                if n_any[j] < MIN_DOMAIN_CELL:
                     cells[lab] = {"suppressed": True}
                     continue
-                dims = {code: t.at(g, i, d).to_dict() for d, code in enumerate(codes)}
-                cells[lab] = {"composite": t.at(g, i, len(codes)).to_dict(), "dimensions": dims}
+                d_cells = {code: dim_dicts[j * k + d] for d, code in enumerate(codes)}
+                cells[lab] = {"composite": comp_dicts[j], "dimensions": d_cells}
             out[g][col] = cells
     return out
 
 
 def _drivers(
     data: RoundData,
-    design: StratifiedDesign,
     scores: FloatArray,
-    answers: FloatArray,
+    answer_rows: IntArray,
+    weight: FloatArray,
+    group_bounds: NDArray[np.int64],
     overall: ItemSpec | None,
     codes: Sequence[str],
     perf: FloatArray,
 ) -> list[dict[str, Any] | None]:
+    """Per enterprise; ``scores``/``weight`` sorted by group, ``answer_rows`` their rows."""
     if overall is None:
         return [None] * len(data.enterprises)
-    y = rescale_items(
-        answers[:, [data.item_codes.index(overall.code)]], [overall.points], [overall.reverse]
-    )[:, 0]
-    order, bounds = group_slices(design.unit_group, design.n_groups)
+    col = data.item_codes.index(overall.code)
+    raw = np.asarray(data.answers[:, col], dtype=np.float64).take(answer_rows)
+    y = rescale_items(raw[:, None], [overall.points], [overall.reverse])[:, 0]
     out: list[dict[str, Any] | None] = []
-    for g in range(design.n_groups):
-        rows = order[bounds[g] : bounds[g + 1]]
-        res = driver_analysis(scores[rows], y[rows], design.weight[rows], codes, perf[g])
+    for g in range(len(group_bounds) - 1):
+        a, b = int(group_bounds[g]), int(group_bounds[g + 1])
+        res = driver_analysis(scores[a:b], y[a:b], weight[a:b], codes, perf[g])
         out.append(res.to_dict() if res is not None else None)
     return out
 
@@ -182,81 +179,84 @@ def score_round(
     codes = tuple(d.code for d in dimensions)
     dim_items = [it for d in dimensions for it in d.items]
     item_col = [data.item_codes.index(it.code) for it in dim_items]
-    # Column-major: every step walks the answers one item column at a time, so one layout
-    # change up front saves strided passes over the whole matrix later.
-    answers = np.asfortranarray(data.answers)
-    raw = answers[:, item_col] if item_col != list(range(answers.shape[1])) else answers
-    check_answer_range(raw, dim_items)
+    # Validated answers become int8 codes once; every later step reads the codes.
+    raw = answer_codes(data.answers, item_col, dim_items)
     if overall_item is not None:
         col = data.item_codes.index(overall_item.code)
-        check_answer_range(answers[:, [col]], [overall_item])
+        answer_codes(data.answers, [col], [overall_item])
     excl = apply_exclusions(raw, plan.exclusions, data.duration_seconds, data.device_hash)
     keep = excl.keep
     all_design = make_design(data.resp_stratum, data.stratum_pop, data.stratum_group)
     resp_group = all_design.unit_group
-    design = make_design(data.resp_stratum[keep], data.stratum_pop, data.stratum_group)
-    slices = group_slices(design.unit_group, design.n_groups)
-    kept = raw if keep.all() else raw[keep]
-    # One dimension at a time keeps only that dimension's rescaled items in memory.
-    scores = np.empty((kept.shape[0], len(dimensions)))
+    kept_rows = np.arange(raw.shape[0]) if keep.all() else np.flatnonzero(keep)
+    design = make_design(data.resp_stratum[kept_rows], data.stratum_pop, data.stratum_group)
+    # Sort respondents by (enterprise, stratum) once: every later step reads contiguous blocks.
+    srt = sort_rows(design)
+    rows = kept_rows[srt.order]
+    scores = np.empty((rows.shape[0], len(dimensions)), order="F")
     rel = []
     start = 0
     for d, dim in enumerate(dimensions):
         width = len(dim.items)
-        items = rescale_items(
-            kept[:, start : start + width],
-            [i.points for i in dim.items],
-            [i.reverse for i in dim.items],
+        items, scores[:, d], complete = sorted_dimension(
+            raw[:, start : start + width], rows, dim.items, plan.min_answered_share
         )
-        scores[:, d] = dimension_scores(
-            items, [dim], [i.code for i in dim.items], plan.min_answered_share
-        )[:, 0]
-        rel.append(
-            cronbach_alpha(
-                items, design.unit_group, design.n_groups, tuple(i.code for i in dim.items), slices
-            )
-        )
+        cov, n_complete = sorted_group_covariances(items, complete, srt.group_bounds)
+        rel.append(alpha_from_covariances(cov, n_complete, tuple(i.code for i in dim.items)))
         start += width
-    fit = hajek_fit(scores, design, conf)
-    dw = resolve_weights(plan, codes, fit.table.estimate)
+    del items
+    mom = stratum_moments(scores, design, srt)
+    group_tab, _ = cell_estimates(
+        mom, design, design.group, design.n_groups, np.zeros(len(codes)), conf
+    )
+    dw = resolve_weights(plan, codes, group_tab.estimate)
     omega = dw.as_array(codes)
-    comp = _with_kpis(composite_mean(fit, omega, design), data.kpis, plan)
-    all_est = np.column_stack([fit.table.estimate, comp.estimate])
-    all_se = np.column_stack([fit.table.se, comp.se])
+    dim_tab, comp_raw = cell_estimates(mom, design, design.group, design.n_groups, omega, conf)
+    comp = _with_kpis(comp_raw, data.kpis, plan)
+    all_est = np.column_stack([dim_tab.estimate, comp.estimate])
+    all_se = np.column_stack([dim_tab.se, comp.se])
     bench = peer_comparisons(all_est, all_se, [*codes, "composite"], confidence=conf, seed=seed)
     thresholds = [Threshold(g.grade, g.min) for g in plan.grades]
-    domains = (
-        _domains(data, design, scores, plan.strata, codes, omega, conf) if with_domains else None
-    )
+    domains = _domains(data, design, mom, plan.strata, codes, omega, conf) if with_domains else None
     drivers = (
-        _drivers(data, design, scores, data.answers[keep], overall_item, codes, fit.table.estimate)
+        _drivers(
+            data,
+            scores,
+            rows,
+            design.weight[srt.order],
+            srt.group_bounds,
+            overall_item,
+            codes,
+            dim_tab.estimate,
+        )
         if with_drivers
         else [None] * len(data.enterprises)
     )
     responded = design.group_respondents()
+    k = len(codes)
+    dim_dicts = dim_tab.to_dicts()
+    measures = ["composite", *codes]
+    with np.errstate(invalid="ignore"):
+        lows = np.column_stack([comp.ci_low, dim_tab.ci_low])
+        highs = np.column_stack([comp.ci_high, dim_tab.ci_high])
+        outside = (lows < 0) | (highs > 100)
     excl_counts = excl.counts_by_group(resp_group, design.n_groups)
     enterprises: dict[str, Any] = {}
     for g, code in enumerate(data.enterprises):
         c_est = comp.at(g)
-        dims = {d: fit.table.at(g, j).to_dict() for j, d in enumerate(codes)}
+        dims = {d: dim_dicts[g * k + j] for j, d in enumerate(codes)}
         change = {}
-        for m, est in [
-            ("composite", c_est),
-            *((d, fit.table.at(g, j)) for j, d in enumerate(codes)),
-        ]:
-            p = _previous(previous, code, m)
-            if p is not None:
-                change[m] = change_from_previous(
-                    est.estimate, est.se, p.estimate, p.se, conf
-                ).to_dict()
-        bounds_note = [
-            m
-            for m, e in [
+        if previous is not None:
+            for m, est in [
                 ("composite", c_est),
-                *((d, fit.table.at(g, j)) for j, d in enumerate(codes)),
-            ]
-            if e.ci_low < 0 or e.ci_high > 100
-        ]
+                *((d, dim_tab.at(g, j)) for j, d in enumerate(codes)),
+            ]:
+                p = _previous(previous, code, m)
+                if p is not None:
+                    change[m] = change_from_previous(
+                        est.estimate, est.se, p.estimate, p.se, conf
+                    ).to_dict()
+        bounds_note = [m for m, out in zip(measures, outside[g].tolist(), strict=True) if out]
         enterprises[code] = {
             "frame_size": int(data.frame_size[g]),
             "sampled": None if data.sampled is None else int(data.sampled[g]),

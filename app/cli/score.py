@@ -51,6 +51,85 @@ def _read_csv(path: Path, str_cols: list[str], what: str) -> pd.DataFrame:
         raise InputDataError(f"cannot read {what} {path}: {exc}") from exc
 
 
+def _read_fast(path: Path, numeric: set[str], what: str) -> pd.DataFrame:
+    """Read with pyarrow's multi-threaded CSV reader when it is installed.
+
+    Columns outside ``numeric`` are read as text, exactly as :func:`_read_csv` does with
+    pandas; numeric columns are inferred (a stray word makes the column text, which the
+    numeric check then reports with its line). Any parse failure falls back to pandas,
+    whose error names the line.
+    """
+    import pandas as pd
+
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pv
+    except ImportError:  # pragma: no cover - pyarrow ships with pandas' optional deps here
+        return _read_csv(path, [], what)
+    head = list(pd.read_csv(path, nrows=0).columns) if path.stat().st_size else []
+    try:
+        table = pv.read_csv(
+            path,
+            convert_options=pv.ConvertOptions(
+                column_types={c: pa.string() for c in head if c not in numeric},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, OSError, ValueError):
+        return _read_csv(path, [c for c in head if c not in numeric], what)
+    if table.column_names != head:  # duplicate or odd headers: let pandas decide
+        return _read_csv(path, [c for c in head if c not in numeric], what)
+    return table.to_pandas()
+
+
+def _positions(values: pd.Series, universe: pd.Index) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Row of each value in ``universe`` (unique), −1 when absent; hashed by pyarrow when
+    the ids are text (several times faster than ``Index.get_indexer`` on strings)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover
+        return np.asarray(universe.get_indexer(values), dtype=np.intp)
+    try:
+        found = pc.index_in(pa.array(values), value_set=pa.array(universe))
+    except (TypeError, ValueError, pa.ArrowException):
+        return np.asarray(universe.get_indexer(values), dtype=np.intp)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def _pd_factorize(values: pd.Series) -> tuple[np.ndarray[Any, np.dtype[np.intp]], Any]:
+    import pandas as pd
+
+    codes, uniq = pd.factorize(values, sort=True)
+    return np.asarray(codes, dtype=np.intp), uniq
+
+
+def _factorize_sorted(values: pd.Series) -> tuple[np.ndarray[Any, np.dtype[np.intp]], Any]:
+    """``pd.factorize(values, sort=True)`` for a column without missing values."""
+    import pandas as pd
+
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover
+        return _pd_factorize(values)
+    try:
+        arr = pa.array(values)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        enc = pc.dictionary_encode(arr)
+    except (TypeError, ValueError, pa.ArrowException):
+        return _pd_factorize(values)
+    uniq = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(uniq, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.intp)
+    rank[order] = np.arange(len(uniq))
+    codes = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.intp)]
+    return codes, pd.Index(uniq[order])
+
+
 def _require(df: pd.DataFrame, cols: list[str], what: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -62,6 +141,19 @@ def _unique_ids(ids: pd.Series, what: str) -> None:
     if dup.any():
         i = int(np.argmax(dup.to_numpy()))
         raise InputDataError(f"{what} line {i + 2}: case {ids.iloc[i]} appears twice")
+
+
+def _unique_frame_ids(ids: pd.Series) -> None:
+    """As ``_unique_ids(ids, "frame")``; one hashed count when pyarrow is there."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pc.count_distinct(pa.array(ids), mode="all").as_py() == len(ids):
+            return
+    except (ImportError, TypeError, ValueError):
+        pass
+    _unique_ids(ids, "frame")
 
 
 def _numeric(df: pd.DataFrame, col: str, what: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -133,10 +225,9 @@ def build_round(
     strata = list(plan.strata)
     _require(frame, ["case_id", "enterprise", *strata], "frame")
     _require(responses, ["case_id", *[i.code for i in items]], "responses")
-    _unique_ids(frame["case_id"], "frame")
-    _unique_ids(responses["case_id"], "responses")
+    _unique_frame_ids(frame["case_id"])
     keys = frame[["enterprise", *strata]].fillna("")
-    codes = [pd.factorize(keys[c], sort=True) for c in keys.columns]
+    codes = [_factorize_sorted(keys[c]) for c in keys.columns]
     combined = np.zeros(len(frame), dtype=np.int64)
     for c, uniq in codes:
         combined = combined * max(len(uniq), 1) + c
@@ -148,7 +239,11 @@ def build_round(
     stratum_group = ent_codes[first].astype(np.intp)
     stratum_keys = tuple(tuple(str(keys.iat[r, j + 1]) for j in range(len(strata))) for r in first)
     frame_index = pd.Index(frame["case_id"])
-    rows = frame_index.get_indexer(responses["case_id"])
+    rows = _positions(responses["case_id"], frame_index)
+    # Frame ids are unique, so two responses for one case share a frame row; only a
+    # failing check pays for pandas' duplicate scan, which names the line.
+    if (rows < 0).any() or np.bincount(rows, minlength=len(frame)).max(initial=0) > 1:
+        _unique_ids(responses["case_id"], "responses")
     if (rows < 0).any():
         i = int(np.argmax(rows < 0))
         raise InputDataError(
@@ -171,7 +266,10 @@ def build_round(
                 f"responses line {i + 2}: case {responses['case_id'].iloc[i]} is not in the sample"
             )
         sampled = np.bincount(ent_codes[s_rows], minlength=len(ent_names)).astype(np.int64)
-    answers = np.column_stack([_numeric(responses, i.code, "responses") for i in items])
+    # Column-major: the engine reads answers one item column at a time.
+    answers = np.empty((len(responses), len(items)), order="F")
+    for j, it in enumerate(items):
+        answers[:, j] = _numeric(responses, it.code, "responses")
     duration = (
         _numeric(responses, "duration_seconds", "responses")
         if "duration_seconds" in responses.columns
@@ -255,10 +353,8 @@ def score(
     if overall is not None and overall.code not in resp_head:
         overall = None
     all_items = items + ([overall] if overall is not None else [])
-    frame_df = _read_csv(
-        frame, ["case_id", "enterprise", *the_plan.strata, "complaint_class"], "frame"
-    )
-    resp_df = _read_csv(responses, ["case_id", "device_hash"], "responses")
+    frame_df = _read_fast(frame, {"complaint"}, "frame")
+    resp_df = _read_fast(responses, {*(i.code for i in all_items), "duration_seconds"}, "responses")
     sample_df = _read_csv(sample, ["case_id"], "sample") if sample is not None else None
     prev = None
     if previous is not None:
@@ -268,4 +364,7 @@ def score(
             raise InputDataError(f"cannot read previous scorecard {previous}: {exc}") from exc
     data = build_round(the_plan, all_items, frame_df, resp_df, sample_df, load_calendar(calendar))
     card = score_round(data, dims, the_plan, overall_item=overall, previous=prev, seed=seed)
-    write_atomic(out, json.dumps(_json_safe(card), ensure_ascii=False, allow_nan=False, indent=1))
+    # No indent: only the compact form uses the C encoder (the indented one is pure Python,
+    # about a second for a 50-enterprise round).
+    text = json.dumps(_json_safe(card), ensure_ascii=False, allow_nan=False)
+    write_atomic(out, text + "\n")

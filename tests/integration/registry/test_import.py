@@ -15,6 +15,7 @@ from app.db.engine import read_session, write_session
 from app.db.models import CaseRegistry, EvaluationRound, QuarantinedRow, ScoringPlan, ServiceCase
 from app.db.models.questionnaire import QuestionnaireVersion
 from app.domain.audit.chain import verify_chain
+from app.domain.registry.bulk import SQLITE_IMPORT_CACHE_KIB, CaseWriter
 from app.domain.registry.importer import RegistryRejectedError, import_registry
 from app.domain.rounds.lifecycle import RoundState
 from app.domain.rounds.service import add_enterprise, create_round, get_or_create_body
@@ -117,6 +118,9 @@ def test_import_stores_cases_encrypted_and_moves_round_to_sampling(
     assert cases["C2"].email_enc is not None
     assert keys.keyring.decrypt(cases["C2"].email_enc) == "A@example.com"
     assert c1.attributes == {"channel": "phone"}
+    assert cases["C2"].attributes == {"channel": "online"}
+    assert cases["C3"].attributes == {"channel": "phone"}
+    assert cases["C3"].stratum == "phone"
     assert c1.opened_at is not None
     assert c1.opened_at.utcoffset() is not None
     assert c1.opened_at.hour == 1  # 09:00 Asia/Shanghai is 01:00 UTC
@@ -252,3 +256,41 @@ def test_cli_import_show_purge(engine: Engine, database_url: str, tmp_path: Path
     code, out = _cli(database_url, tmp_path, "registry", "purge", "--older-than", "soon")
     assert code == 2
     assert "365d" in out
+
+
+def test_bulk_tokens_match_the_keyring(engine: Engine, tmp_path: Path, keys: KeyMaterial) -> None:
+    """Every token of the bulk path decrypts, nonces differ, times equal the ORM's."""
+    rid = _round(engine)
+    rows = "".join(
+        f"K{i},E{1 + i % 2},{'phone' if i % 3 else 'online'},1391234{i:04d},u{i}@Ex.COM,"
+        f"2026-01-05 09:{i % 60:02d},2026-01-05 10:00,\n"
+        for i in range(120)
+    )
+    import_registry(
+        engine, round_id=rid, source=_csv(tmp_path, rows), keys=keys, actor="t", mapping=MAPPING
+    )
+    with read_session(engine) as s:
+        cases = s.exec(select(ServiceCase)).all()
+    assert len(cases) == 120
+    phones = {keys.keyring.decrypt(c.phone_enc or "") for c in cases}
+    assert phones == {f"+861391234{i:04d}" for i in range(120)}
+    assert len({c.phone_enc for c in cases}) == 120
+    assert {keys.keyring.decrypt(c.email_enc or "") for c in cases} == {
+        f"u{i}@ex.com" for i in range(120)
+    }
+    by_id = {c.case_id: c for c in cases}
+    assert by_id["K61"].opened_at is not None
+    assert (by_id["K61"].opened_at.hour, by_id["K61"].opened_at.minute) == (1, 1)
+    assert by_id["K3"].attributes == {"channel": "online"}
+    assert by_id["K4"].attributes == {"channel": "phone"}
+
+
+def test_case_writer_restores_the_connection_settings(engine: Engine) -> None:
+    with engine.connect() as conn:
+        pragma = "PRAGMA cache_size" if engine.dialect.name == "sqlite" else "SHOW work_mem"
+        before = conn.exec_driver_sql(pragma).scalar()
+        with CaseWriter(conn):
+            during = conn.exec_driver_sql(pragma).scalar()
+        assert conn.exec_driver_sql(pragma).scalar() == before
+    if engine.dialect.name == "sqlite":
+        assert during == -SQLITE_IMPORT_CACHE_KIB
