@@ -33,6 +33,8 @@ class Settings:
     contact_hash_key: str = ""
     log_level: str = "INFO"
     retention_days: int = 365
+    # Where the public verification pages live; printed in reports' QR codes.
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def effective_database_url(self) -> str:

@@ -80,8 +80,11 @@ def demo(
         with _step("computing scorecards (design-based, with confidence intervals)"):
             runner.score(engine, result, out)
         typer.echo(f"  scorecard written to {result.scorecard_path}")
+        with _step("review by a second assessor; certificates and signed PDF reports"):
+            runner.issue(engine, settings, result, out)
+        typer.echo(f"  {len(result.reports)} signed reports in {out / 'reports'}")
     typer.echo("")
-    typer.echo(f"Round {ROUND_CODE} is ready for review. Demo logins:")
+    typer.echo(f"Round {ROUND_CODE} is issued. Verify a certificate at /verify. Demo logins:")
     for username, role, password in result.logins:
         typer.echo(f"  {username:<16} {role:<28} password: {password}")
     if serve:

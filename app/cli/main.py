@@ -42,6 +42,13 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "score",
         "Scorecards (JSON) from questionnaire, plan, frame, responses.",
     ),
+    "fieldwork": (
+        "app.cli.fieldwork",
+        "app",
+        "Fieldwork: invite sampled consumers, remind non-respondents, delivery status.",
+    ),
+    "report": ("app.cli.report", "app", "Assessment reports: render and verify."),
+    "keys": ("app.cli.keys", "app", "Signing keys: create and rotate."),
 }
 
 

@@ -269,3 +269,22 @@ def _user_id(engine: Engine, username: str) -> int | None:
     with read_session(engine) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         return user.id if user else None
+
+
+def issue(engine: Engine, settings: Settings, result: DemoResult, out_dir: Path) -> None:
+    """A second assessor reviews and issues: signing keys, certificates, signed PDF reports."""
+    from app.domain.certificates.issuance import issue_certificates
+    from app.keys_store import KeyStore
+
+    KeyStore.for_settings(settings).init(demo.BODY_NAME)
+    reviewer = _user_id(engine, demo.REVIEWER)
+    assert reviewer is not None
+    issued = issue_certificates(
+        engine,
+        round_id=result.round_id,
+        approver_id=reviewer,
+        actor=demo.REVIEWER,
+        settings=settings,
+        out_dir=out_dir / "reports",
+    )
+    result.reports = [c.pdf_path for c in issued]
