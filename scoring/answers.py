@@ -107,3 +107,29 @@ def sorted_dimension(
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(count >= need, total_f / count, np.nan)
     return x, score, count == p
+
+
+def item_distributions(
+    codes: CodeArray,
+    weight: FloatArray,
+    group: IntArray,
+    n_groups: int,
+    items: Sequence[ItemSpec],
+) -> list[dict[str, list[float]]]:
+    """Estimated share of each answer 1..K of every item, per group (enterprise).
+
+    Weighted by the design weights ``N_h / r_h``, over the respondents who answered the item,
+    so the shares estimate the frame's answer distribution (the report's diverging bars). The
+    answers are as given (a reverse-worded item's "1" stays "1"). A group with no answer to
+    an item gets an empty list.
+    """
+    out: list[dict[str, list[float]]] = [{} for _ in range(n_groups)]
+    for j, it in enumerate(items):
+        width = it.points + 1
+        cells = group.astype(np.intp) * width + codes[:, j].astype(np.intp)
+        table = np.bincount(cells, weights=weight, minlength=n_groups * width)
+        answered = table.reshape(n_groups, width)[:, 1:]
+        totals = answered.sum(axis=1)
+        for g in range(n_groups):
+            out[g][it.code] = (answered[g] / totals[g]).tolist() if totals[g] > 0 else []
+    return out

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring._arrays import FloatArray, IntArray
-from scoring.answers import answer_codes, sorted_dimension
+from scoring.answers import answer_codes, item_distributions, sorted_dimension
 from scoring.benchmark import change_from_previous, peer_comparisons
 from scoring.design import StratifiedDesign, make_design
 from scoring.drivers import driver_analysis
@@ -173,6 +173,7 @@ def score_round(
     seed: int = 20260101,
     with_domains: bool = True,
     with_drivers: bool = True,
+    with_item_distributions: bool = True,
 ) -> dict[str, Any]:
     """Compute the whole scorecard document for every enterprise of a round."""
     conf = plan.confidence
@@ -233,6 +234,17 @@ def score_round(
         else [None] * len(data.enterprises)
     )
     responded = design.group_respondents()
+    distributions = (
+        item_distributions(
+            raw[kept_rows],
+            design.weight,
+            design.group[design.stratum],
+            design.n_groups,
+            dim_items,
+        )
+        if with_item_distributions
+        else None
+    )
     k = len(codes)
     dim_dicts = dim_tab.to_dicts()
     measures = ["composite", *codes]
@@ -272,6 +284,7 @@ def score_round(
             "exclusions": excl_counts[g],
             "drivers": drivers[g],
             "domains": domains[g] if domains is not None else {},
+            "item_distributions": distributions[g] if distributions is not None else {},
         }
     return {
         "plan_sha256": plan.sha256,
