@@ -112,8 +112,9 @@ def coverage_rows(draw: SampleDraw | None) -> list[dict[str, Any]]:
         return []
     rows = []
     for stratum in draw.record.get("strata", []):
-        population = int(stratum.get("population", 0))
-        sampled = int(stratum.get("sampled", 0))
+        # The draw record (sampling.record) names them N and n.
+        population = int(stratum.get("N", 0))
+        sampled = int(stratum.get("n", 0))
         rows.append(
             {
                 "key": " / ".join(str(k) for k in stratum.get("key", [])),

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from app.db.engine import read_session, write_session
 from app.db.types import utcnow
 from app.domain.draws.service import draw_round
+from app.domain.fieldwork.dispatch import WEB_CHANNELS, dispatch_invitations
 from app.domain.fieldwork.invitations import CHANNELS, start_fieldwork
 from app.domain.portal.workflow import coverage_rows, overview
 from app.domain.registry.importer import RegistryRejectedError, import_registry
@@ -231,6 +232,8 @@ class RoundStepsController(Controller):
         channel = text(data, "channel", errors, max_length=16)
         if channel and channel not in CHANNELS:
             errors.add("channel", "Choose one of the listed channels.")
+        elif channel and channel not in WEB_CHANNELS:
+            errors.add("channel", "E-mail invitations are sent with the command line (SMTP).")
         try:
             days = int(str(data.get("days", "")))
             if not 1 <= days <= 365:
@@ -240,12 +243,20 @@ class RoundStepsController(Controller):
             days = 0
         if not errors:
             try:
-                start_fieldwork(
+                issued = start_fieldwork(
                     request.app.state.engine,
                     round_id=round_id,
                     actor=user.username,
                     channel=channel,  # type: ignore[arg-type]  # checked against CHANNELS above
                     expires_at=utcnow() + timedelta(days=days),
+                )
+                # The clear tokens exist only now: hand them to the channel at once.
+                dispatch_invitations(
+                    request.app.state.engine,
+                    issued,
+                    channel=channel,
+                    round_id=round_id,
+                    settings=request.app.state.settings,
                 )
             except TianpingError as exc:
                 errors.add("form", str(exc))
