@@ -86,3 +86,14 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real-browser tests run last (each group still in random order).
+
+    Playwright's sync API keeps an event loop running in the main thread while the
+    session-scoped browser lives, which breaks ``asyncio.run()`` (pyHanko signing, aiosmtplib)
+    in any test scheduled after it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
