@@ -2,7 +2,8 @@
 
 Every failure is one of two errors with fixed messages (invalid / expired), so the answer
 never depends on whether a token exists for somebody else. Parsed questionnaires are cached
-by version id: a published version never changes (DESIGN §1), so the cache cannot go stale.
+by the SHA-256 of their content (stored with the version), not by version id: ids repeat across
+databases (a restored backup, several test databases in one process), content hashes do not.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.domain.fieldwork.tokens import hash_token, well_formed
 from app.domain.rounds.lifecycle import RoundState
 from questionnaires import Questionnaire, from_dict
 
-_CACHE: dict[int, Questionnaire] = {}
+_CACHE: dict[str, Questionnaire] = {}
 _CACHE_LOCK = Lock()
 
 
@@ -41,15 +42,22 @@ class OpenInvitation:
 
 
 def questionnaire_of_version(session: Session, version_id: int) -> Questionnaire:
-    cached = _CACHE.get(version_id)
+    head = session.execute(
+        sql_select(col(QuestionnaireVersion.sha256), col(QuestionnaireVersion.status)).where(
+            col(QuestionnaireVersion.id) == version_id
+        )
+    ).first()
+    if head is None or head[1] != "published":
+        raise InvalidTokenError()
+    cached = _CACHE.get(head[0])
     if cached is not None:
         return cached
     version = session.get(QuestionnaireVersion, version_id)
-    if version is None or version.status != "published":
+    if version is None:
         raise InvalidTokenError()
     parsed = from_dict(version.content, source=f"questionnaire version {version_id}")
     with _CACHE_LOCK:
-        _CACHE[version_id] = parsed
+        _CACHE[head[0]] = parsed
     return parsed
 
 
