@@ -10,6 +10,7 @@ nothing is ever downloaded, and MathJax (a CDN fetch) is disabled.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,11 @@ import plotly.graph_objects as go
 from reports.errors import ReportError
 
 DEFAULT_BROWSER = "/usr/bin/chromium"
+
+# Kaleido's browser driver narrates its temporary-directory clean-up at INFO on stderr, also
+# at interpreter exit; keep only its warnings and errors.
+for _name in ("choreographer", "kaleido", "logistro"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 def browser_path() -> str:
