@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,3 +150,11 @@ def _parse(data: Any) -> DrawRecord:
         selected_sha256=str(data["selected_sha256"]),
         schema_version=version,
     )
+
+
+def combined_registry_sha256(shas: Sequence[str]) -> str:
+    """The registry hash of a draw: one file's SHA-256, or, for a round imported from several
+    files, the SHA-256 of their hashes sorted and joined by newlines (file order is free)."""
+    if len(shas) == 1:
+        return shas[0]
+    return hashlib.sha256("\n".join(sorted(shas)).encode("ascii")).hexdigest()

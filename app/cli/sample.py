@@ -17,7 +17,7 @@ from sampling.assignment import assignment_to_json, make_tasks
 from sampling.draw import Frame, build_frame, draw_sample
 from sampling.errors import AllocationError, AssignmentError, RegistryError
 from sampling.outputs import atomic_text, read_sample_ids, write_problems_csv, write_sample_csv
-from sampling.record import DrawRecord
+from sampling.record import DrawRecord, combined_registry_sha256
 from sampling.registry import RegistryOptions, RegistryReport, RegistryStream, open_registry
 from sampling.rows import CaseRow
 from sampling.seeds import SeedInputs
@@ -162,7 +162,14 @@ def draw(
 
 @app.command()
 def verify(
-    registry: RegistryArg,
+    registry: Annotated[
+        list[Path],
+        typer.Option(
+            "--registry",
+            help="Case registry (.csv or .xlsx); repeat it for a round made of several files.",
+            dir_okay=False,
+        ),
+    ],
     record: Annotated[Path, typer.Option(help="Draw record JSON.", dir_okay=False)],
     sample: Annotated[
         Path | None, typer.Option(help="The sample CSV, to name differing cases.")
@@ -180,15 +187,26 @@ def verify(
         stratum_columns=recorded.stratum_columns,
         encoding=encoding,
     )
-    frame, report = _read_frame(registry, options)
-    if not report.ok:
-        typer.echo(
-            f"warning: {report.problem_count} rows were rejected; they are left out", err=True
-        )
+    reports: list[RegistryReport] = []
+
+    def rows() -> Iterator[CaseRow]:
+        for path in registry:
+            with open_registry(path, options) as stream:
+                yield from _progress_rows(stream)
+                reports.append(stream.report())
+
+    frame = build_frame(rows())
+    for report in reports:
+        if not report.ok:
+            typer.echo(
+                f"warning: {report.source}: {report.problem_count} rows were rejected; "
+                "they are left out",
+                err=True,
+            )
     result = verify_draw(
         frame,
         recorded,
-        registry_sha256=report.sha256,
+        registry_sha256=combined_registry_sha256([r.sha256 for r in reports]),
         sample_ids=read_sample_ids(sample) if sample else None,
     )
     typer.echo(result.summary())

@@ -8,7 +8,6 @@ the draw from the registry files with ``tianping sample verify``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from app.domain.audit.chain import append
 from app.domain.rounds.lifecycle import RoundState
 from app.errors import ConflictError, NotFoundError
 from sampling.draw import build_frame, draw_sample
-from sampling.record import DrawRecord
+from sampling.record import DrawRecord, combined_registry_sha256
 from sampling.rows import CaseRow
 from sampling.seeds import SeedInputs
 
@@ -42,13 +41,6 @@ class DrawOutcome:
 def public_round_id(rnd: EvaluationRound) -> str:
     """The round identifier that goes into the seed (stable, printed on reports)."""
     return f"{rnd.body_id}/{rnd.code}"
-
-
-def registry_fingerprint(shas: list[str]) -> str:
-    """One file: its SHA-256. Several: SHA-256 of their sorted hashes, one per line."""
-    if len(shas) == 1:
-        return shas[0]
-    return hashlib.sha256("\n".join(sorted(shas)).encode("ascii")).hexdigest()
 
 
 def _strata_columns(session: Session, round_id: int) -> tuple[str, ...]:
@@ -115,7 +107,7 @@ def draw_round(
     result = draw_sample(
         frame,
         seed_inputs=SeedInputs(seed_round, witness, beacon),
-        registry_sha256=registry_fingerprint(shas),
+        registry_sha256=combined_registry_sha256(shas),
         stratum_columns=strata,
         min_fraction=min_fraction,
     )

@@ -60,3 +60,32 @@ def test_draw_covers_half_of_every_stratum_and_verifies_from_the_file(
 
     with pytest.raises(ConflictError, match="second draw"):
         draw_round(engine, round_id=rid, witness="other", witness_name="Bo", actor="ann")
+
+
+def test_round_from_several_files_verifies_from_all_of_them(
+    engine: Engine,
+    tmp_path: Path,
+    keys: KeyMaterial,  # noqa: F811
+) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli.main import cli
+
+    rid = _round(engine)
+    whole = _big_registry(tmp_path).read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = whole[0], whole[1:]
+    first, second = tmp_path / "part1.csv", tmp_path / "part2.csv"
+    first.write_text(header + "".join(rows[:50]), encoding="utf-8")
+    second.write_text(header + "".join(rows[50:]), encoding="utf-8")
+    for part in (first, second):
+        import_registry(engine, round_id=rid, source=part, keys=keys, actor="a", mapping=MAPPING)
+    outcome = draw_round(engine, round_id=rid, witness="4711", witness_name="Bo", actor="ann")
+    record_path = tmp_path / "record.json"
+    record_path.write_text(outcome.record.to_json(), encoding="utf-8")
+    maps = [a for k, v in MAPPING.items() for a in ("--map", f"{k}={v}")]
+    args = ["sample", "verify", "--record", str(record_path), *maps]
+    both = CliRunner().invoke(cli, [*args, "--registry", str(second), "--registry", str(first)])
+    assert both.exit_code == 0, both.output
+    assert "identical" in both.output
+    one = CliRunner().invoke(cli, [*args, "--registry", str(first)])
+    assert one.exit_code == 1
