@@ -93,7 +93,16 @@ def time_in_memory(data: RoundData, repeat: int = 5, *, with_domains: bool) -> t
     walls, cpus = [], []
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
-        score_round(data, DIMS, PLAN, with_drivers=False, with_domains=with_domains)
+        # The scope (dimensions, composite, CIs, benchmarks, reliability) is the
+        # headline; domains and item distributions are extras reported on their own line.
+        score_round(
+            data,
+            DIMS,
+            PLAN,
+            with_drivers=False,
+            with_domains=with_domains,
+            with_item_distributions=with_domains,
+        )
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
     return statistics.median(walls), statistics.median(cpus)
@@ -228,7 +237,7 @@ def main() -> None:
     rows = [
         ("(a) all scorecards from arrays (s)", f"{t_mem:.3f}", "≤ 0.5"),
         ("    CPU time of (a) (s)", f"{c_mem:.3f}", ""),
-        ("    … plus stratum-column domains (s)", f"{t_dom:.3f}", ""),
+        ("    … plus domains and item distributions (s)", f"{t_dom:.3f}", ""),
         ("    CPU time with domains (s)", f"{c_dom:.3f}", ""),
         ("    peak traced memory of (a) with domains (GiB)", f"{peak:.2f}", "≤ 2"),
         ("(b) tianping score CSV → JSON, fresh process (s)", f"{t_cli:.2f}", "≤ 5"),
