@@ -298,13 +298,15 @@ def build_round(
     )
 
 
-def _json_safe(obj: Any) -> Any:
+def json_safe(obj: Any) -> Any:
+    """The scorecard as strict JSON: non-finite numbers (an SE of a census stratum's ratio,
+    say) become null. Shared with the database path so both write identical documents."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
+        return {k: json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
+        return [json_safe(v) for v in obj]
     return obj
 
 
@@ -366,5 +368,5 @@ def score(
     card = score_round(data, dims, the_plan, overall_item=overall, previous=prev, seed=seed)
     # No indent: only the compact form uses the C encoder (the indented one is pure Python,
     # about a second for a 50-enterprise round).
-    text = json.dumps(_json_safe(card), ensure_ascii=False, allow_nan=False)
+    text = json.dumps(json_safe(card), ensure_ascii=False, allow_nan=False)
     write_atomic(out, text + "\n")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,16 +29,6 @@ from scoring.calendar import load_calendar
 from scoring.instrument import general_likert_items, specs_from_questionnaire
 from scoring.plan import validate_plan
 from scoring.scorecard import score_round
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Mapping):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 def round_document(session: Session, round_id: int) -> dict[str, Any] | None:
@@ -85,10 +73,11 @@ def compute_scorecards(
         items = [i for d in dims for i in d.items] + ([overall] if overall else [])
         tables = round_tables(session, round_id, plan.strata, [i.code for i in items])
         previous = round_document(session, rnd.previous_round_id) if rnd.previous_round_id else None
-    from app.cli.score import build_round  # the one loader shared with `tianping score`
+    # The one loader and serialiser shared with `tianping score`.
+    from app.cli.score import build_round, json_safe
 
     data = build_round(plan, items, tables.frame, tables.responses, tables.sample, load_calendar())
-    card: dict[str, Any] = _json_safe(
+    card: dict[str, Any] = json_safe(
         score_round(data, dims, plan, overall_item=overall, previous=previous)
     )
     with write_session(engine) as session:

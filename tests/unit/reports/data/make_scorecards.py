@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.cli.score import _json_safe, build_round
+from app.cli.score import build_round, json_safe
 from app.demo.synthetic import ENTERPRISES, DemoEnterprise, registry_rows, simulate_answers
 from questionnaires import load
 from scoring.calendar import load_calendar
@@ -95,7 +95,7 @@ def _round(
                 round(float(ww[ok][col[ok] == k].sum() / tot), 4) for k in range(1, it.points + 1)
             ]
         card["enterprises"][code]["item_distributions"] = dist
-    return _json_safe(card), {"questionnaire": q.code, "frame_cases": len(frame_df)}
+    return json_safe(card), {"questionnaire": q.code, "frame_cases": len(frame_df)}
 
 
 def main() -> None:
