@@ -1,6 +1,6 @@
 """Locale choice and translations for pages (Simplified Chinese and English).
 
-Catalogues are gettext ``.po`` files under ``app/web/locale/<lang>/LC_MESSAGES/messages.po``,
+Catalogues are gettext ``.po`` files under ``app/web/locale/<lang>/LC_MESSAGES/*.po``,
 read with Babel at start-up (no compiled ``.mo`` in the repository). Message ids are English, so
 the English catalogue may stay sparse. The locale comes from the ``lang`` cookie (the user's
 choice on the page), else the ``Accept-Language`` header, else Chinese.
@@ -32,16 +32,20 @@ _HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 @cache
 def catalog(lang: Lang) -> dict[str, str]:
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        po = read_po(fh, locale=lang)
-    return {
-        str(m.id): str(m.string)
-        for m in po
-        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
-    }
+    # One catalogue per feature area (messages.po, supervision.po, …) keeps translators' and
+    # developers' edits apart; a message id defined twice takes the later file's text.
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            po = read_po(fh, locale=lang)
+        merged.update(
+            {
+                str(m.id): str(m.string)
+                for m in po
+                if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+            }
+        )
+    return merged
 
 
 def translate(lang: Lang, message: str, **values: Any) -> str:
