@@ -151,19 +151,24 @@ class RegistryStream:
         self._raw.close()
 
     def __iter__(self) -> Iterator[CaseRow]:
-        checker = RowChecker(self._columns, self.options, self._tz, self._seen, self._add)
+        check = RowChecker(self._columns, self.options, self._tz, self._seen, self._add).check
         counts = self._counts
-        for line, cells in self._raw:
-            if not any(cells):
-                continue  # blank rows (common at the end of spreadsheets) are not cases
-            self._rows += 1
-            row = checker.check(line, cells)
-            if row is None:
-                continue
-            self._valid += 1
-            key = row.stratum_key
-            counts[key] = counts.get(key, 0) + 1
-            yield row
+        rows = valid = 0  # locals, written back at the end: this loop runs a million times
+        try:
+            for line, cells in self._raw:
+                if not any(cells):
+                    continue  # blank rows (common at the end of spreadsheets) are not cases
+                rows += 1
+                row = check(line, cells)
+                if row is None:
+                    continue
+                valid += 1
+                key = (row[2], *row[3])  # row.stratum_key without the property call
+                counts[key] = counts.get(key, 0) + 1
+                yield row
+        finally:
+            self._rows += rows
+            self._valid += valid
         self._done = True
 
     def batches(self, size: int = 5000) -> Iterator[list[CaseRow]]:

@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 
 from sampling.fields import normalise_email, normalise_phone, parse_timestamp
 from sampling.rows import (
+    CATEGORY_MAX,
     COMPLAINT_CLASSES,
     COMPLAINT_VALUES,
     TIMESTAMP_COLUMNS,
@@ -60,7 +61,11 @@ class RowChecker:
         )
         self._width = 1 + max(index for index, _ in columns.values())
         self._has_order = "opened_at" in self._optional
+        self._later_slots = tuple(
+            _SLOT[name] for name in TIMESTAMP_COLUMNS[1:] if name in self._optional
+        )
         self._times: dict[str, datetime] = {}
+        self._fast = _compile_fast(self)
 
     def check(self, line: int, cells: list[Cell]) -> CaseRow | None:
         if len(cells) >= self._width:
@@ -72,59 +77,6 @@ class RowChecker:
                 self._seen[row.case_id] = line
                 return row
         return self._check(line, cells)
-
-    def _fast(self, line: int, cells: list[Cell]) -> CaseRow | None:
-        """The row when every value is present and valid, else None (nothing reported, so
-        :meth:`_check` re-reads it and reports every problem in the usual order).
-
-        Same rules as :meth:`_check` without its per-cell layers: a million-row registry is
-        mostly valid rows, and these ~2 µs per row are most of an import's parse time.
-        """
-        case_id = cells[self._i_case].strip()  # type: ignore[union-attr]
-        enterprise = cells[self._i_ent].strip()  # type: ignore[union-attr]
-        if not case_id or not enterprise or case_id in self._seen:
-            return None
-        if self._known is not None and enterprise not in self._known:
-            return None
-        strata = tuple([cells[i].strip() for i in self._i_strata])  # type: ignore[union-attr]
-        if not all(strata):
-            return None
-        slots: list[object] = [None] * 8
-        for slot, index, kind in self._fast_optional:
-            text = cells[index].strip()  # type: ignore[union-attr]
-            if not text:
-                continue
-            if kind == _TIME:
-                moment = self._times.get(text)
-                if moment is None:
-                    moment = self._parse_time(text)
-                slots[slot] = moment
-            elif kind == _PHONE:
-                if len(text) == 11 and text.isascii() and text.isdigit() and text[1] in "3456789":
-                    slots[slot] = ("+86" + text) if text[0] == "1" else normalise_phone(text)
-                else:
-                    slots[slot] = normalise_phone(text)
-            elif kind == _EMAIL:
-                slots[slot] = normalise_email(text)
-            elif kind == _COMPLAINT:
-                flag = COMPLAINT_VALUES.get(text.lower())
-                if flag is None:
-                    return None
-                slots[slot] = flag
-            elif kind == _CLASS:
-                cls = COMPLAINT_CLASSES.get(text.lower())
-                if cls is None:
-                    return None
-                slots[slot] = cls
-            else:
-                slots[slot] = text
-        if self._has_order:
-            opened = slots[2]
-            if opened is not None:
-                for later in (slots[3], slots[4]):
-                    if later is not None and later < opened:  # type: ignore[operator]
-                        return None
-        return CaseRow(line, case_id, enterprise, strata, *slots)  # type: ignore[arg-type]
 
     def _parse_time(self, text: str) -> datetime:
         """:func:`parse_timestamp` with a memo: registries repeat the same minutes a lot."""
@@ -254,6 +206,31 @@ class RowChecker:
             )
         return value
 
+    def _extended(self, name: str) -> bool | None:
+        text = self._text(name)
+        if not text:
+            return None
+        value = COMPLAINT_VALUES.get(text.lower())
+        if value is None:
+            self._problem(
+                name,
+                ProblemCode.BAD_EXTENDED,
+                f"{text!r} is not 0 or 1 (1: closure extended with the consumer's consent)",
+            )
+        return value
+
+    def _category(self, name: str) -> str | None:
+        text = self._text(name)
+        if len(text) > CATEGORY_MAX:
+            self._problem(
+                name,
+                ProblemCode.CATEGORY_TOO_LONG,
+                f"the complaint category has {len(text)} characters; shorten it to at most "
+                f"{CATEGORY_MAX}",
+            )
+            return None
+        return text or None
+
     def _outcome(self, name: str) -> str | None:
         return self._text(name) or None
 
@@ -261,10 +238,7 @@ class RowChecker:
         opened = values.get("opened_at")
         if not isinstance(opened, datetime):
             return
-        for name, code in (
-            ("resolved_at", ProblemCode.RESOLVED_BEFORE_OPENED),
-            ("first_response_at", ProblemCode.RESPONSE_BEFORE_OPENED),
-        ):
+        for name, code in _BEFORE_OPENED:
             later = values.get(name)
             if isinstance(later, datetime) and later < opened:
                 opened_header = self._columns["opened_at"][1]
@@ -276,18 +250,117 @@ class RowChecker:
                 )
 
 
-_TIME, _PHONE, _EMAIL, _COMPLAINT, _CLASS, _TEXT = range(6)
+# Each timestamp that must not precede opened_at, with its problem code (reported in this order).
+_BEFORE_OPENED = (
+    ("resolved_at", ProblemCode.RESOLVED_BEFORE_OPENED),
+    ("first_response_at", ProblemCode.RESPONSE_BEFORE_OPENED),
+    ("assessed_at", ProblemCode.ASSESSED_BEFORE_OPENED),
+    ("followed_up_at", ProblemCode.FOLLOWED_UP_BEFORE_OPENED),
+    ("closed_at", ProblemCode.CLOSED_BEFORE_OPENED),
+)
+_TIME, _PHONE, _EMAIL, _COMPLAINT, _CLASS, _TEXT, _CATEGORY = range(7)
 _KIND = {
     **dict.fromkeys(TIMESTAMP_COLUMNS, _TIME),
     "phone": _PHONE,
     "email": _EMAIL,
     "complaint": _COMPLAINT,
+    "extended": _COMPLAINT,  # same 0/1 spellings; only the full path's message differs
     "complaint_class": _CLASS,
     "outcome": _TEXT,
+    "category": _CATEGORY,
 }
 # Position of each optional value after (line, case_id, enterprise, strata) in CaseRow.
 _SLOT = {name: CaseRow._fields.index(name) - 4 for name in _KIND}
+_OPTIONAL_SLOTS = len(CaseRow._fields) - 4
+_OPENED_SLOT = _SLOT["opened_at"]
 _TIME_MEMO = 100_000  # distinct timestamp texts remembered (then the memo starts afresh)
+
+
+def _compile_fast(checker: RowChecker) -> Callable[[int, list[Cell]], CaseRow | None]:
+    """The fast path for this file's columns: the row when every value is present and valid,
+    else None (nothing reported, so :meth:`RowChecker._check` re-reads the row and reports
+    every problem in the usual order).
+
+    Same rules as ``_check`` without its per-cell layers, written out for the file's column
+    layout (as :func:`collections.namedtuple` writes its class): a million-row registry is
+    mostly valid rows, and a generic loop over the columns was most of an import's parse
+    time. Only integer cell indices and slot numbers go into the generated source.
+    """
+    code = [
+        "def fast(line, cells):",
+        f"    case_id = cells[{checker._i_case}].strip()",
+        f"    enterprise = cells[{checker._i_ent}].strip()",
+        "    if not case_id or not enterprise or case_id in seen:",
+        "        return None",
+    ]
+    if checker._known is not None:
+        code += ["    if enterprise not in known:", "        return None"]
+    names = [f"s{n}" for n in range(len(checker._i_strata))]
+    for name, index in zip(names, checker._i_strata, strict=True):
+        code += [
+            f"    {name} = cells[{index}].strip()",
+            f"    if not {name}:",
+            "        return None",
+        ]
+    values = ["None"] * _OPTIONAL_SLOTS
+    for slot, index, kind in checker._fast_optional:
+        v = values[slot] = f"v{slot}"
+        code.append(f"    t = cells[{index}].strip()")
+        if kind == _TIME:
+            code.append(f"    {v} = (times_get(t) or parse_time(t)) if t else None")
+        elif kind == _PHONE:
+            code += [
+                "    if not t:",
+                f"        {v} = None",
+                "    elif len(t) == 11 and t[0] == '1' and t[1] in '3456789' and t.isascii()"
+                " and t.isdigit():",
+                f"        {v} = '+86' + t",
+                "    else:",
+                f"        {v} = normalise_phone(t)",
+            ]
+        elif kind == _EMAIL:
+            code.append(f"    {v} = normalise_email(t) if t else None")
+        elif kind in (_COMPLAINT, _CLASS):
+            table = "flags" if kind == _COMPLAINT else "classes"
+            code += [
+                f"    {v} = {table}.get(t.lower()) if t else None",
+                f"    if t and {v} is None:",
+                "        return None",
+            ]
+        elif kind == _CATEGORY:
+            code += [f"    if len(t) > {CATEGORY_MAX}:", "        return None"]
+            code.append(f"    {v} = t or None")
+        else:
+            code.append(f"    {v} = t or None")
+    opened = values[_OPENED_SLOT]
+    if opened != "None":
+        later = [values[slot] for slot in checker._later_slots]
+        if later:
+            code.append(f"    if {opened} is not None:")
+            for v in later:
+                code += [
+                    f"        if {v} is not None and {v} < {opened}:",
+                    "            return None",
+                ]
+    strata = "(" + "".join(f"{n}, " for n in names) + ")"
+    code.append(
+        f"    return new(CaseRow, (line, case_id, enterprise, {strata}, {', '.join(values)}))"
+    )
+    scope: dict[str, object] = {
+        "seen": checker._seen,
+        "known": checker._known,
+        "times_get": checker._times.get,
+        "parse_time": checker._parse_time,
+        "normalise_phone": normalise_phone,
+        "normalise_email": normalise_email,
+        "flags": COMPLAINT_VALUES,
+        "classes": COMPLAINT_CLASSES,
+        "new": tuple.__new__,
+        "CaseRow": CaseRow,
+    }
+    exec("\n".join(code), scope)  # noqa: S102 (source built above from integers only)
+    return scope["fast"]  # type: ignore[return-value]
+
 
 _OPTIONAL_READERS: dict[str, Callable[[RowChecker, str], object]] = {
     **dict.fromkeys(TIMESTAMP_COLUMNS, RowChecker._timestamp),
@@ -296,4 +369,6 @@ _OPTIONAL_READERS: dict[str, Callable[[RowChecker, str], object]] = {
     "complaint": RowChecker._complaint,
     "complaint_class": RowChecker._complaint_class,
     "outcome": RowChecker._outcome,
+    "extended": RowChecker._extended,
+    "category": RowChecker._category,
 }

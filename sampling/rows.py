@@ -24,8 +24,21 @@ OPTIONAL_COLUMNS = (
     "complaint",
     "complaint_class",
     "outcome",
+    "assessed_at",
+    "followed_up_at",
+    "closed_at",
+    "extended",
+    "category",
 )
-TIMESTAMP_COLUMNS = ("opened_at", "first_response_at", "resolved_at")
+TIMESTAMP_COLUMNS = (
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "assessed_at",
+    "followed_up_at",
+    "closed_at",
+)
+CATEGORY_MAX = 100  # the database column's length
 COMPLAINT_VALUES = {
     "0": False,
     "1": True,
@@ -57,10 +70,15 @@ class ProblemCode(StrEnum):
     BAD_TIMESTAMP = "bad_timestamp"
     RESOLVED_BEFORE_OPENED = "resolved_before_opened"
     RESPONSE_BEFORE_OPENED = "response_before_opened"
+    ASSESSED_BEFORE_OPENED = "assessed_before_opened"
+    FOLLOWED_UP_BEFORE_OPENED = "followed_up_before_opened"
+    CLOSED_BEFORE_OPENED = "closed_before_opened"
     BAD_PHONE = "bad_phone"
     BAD_EMAIL = "bad_email"
     BAD_COMPLAINT = "bad_complaint"
     BAD_COMPLAINT_CLASS = "bad_complaint_class"
+    BAD_EXTENDED = "bad_extended"
+    CATEGORY_TOO_LONG = "category_too_long"
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,11 @@ class CaseRow(NamedTuple):
     complaint: bool | None = None
     complaint_class: ComplaintClass | None = None
     outcome: str | None = None
+    assessed_at: datetime | None = None
+    followed_up_at: datetime | None = None
+    closed_at: datetime | None = None
+    extended: bool | None = None  # closure extended with the consumer's consent
+    category: str | None = None  # complaint category, at most CATEGORY_MAX characters
 
     @property
     def stratum_key(self) -> StratumKey:

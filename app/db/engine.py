@@ -9,8 +9,11 @@ timeout instead of failing with "database is locked" when a read transaction upg
 from __future__ import annotations
 
 import sqlite3
+import tempfile
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
-from app.errors import ConfigurationError
+from app.db.outage import watch_for_outages
+from app.errors import ConfigurationError, DatabaseUnavailableError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE = "tianping_immediate"
@@ -80,10 +84,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
             _ensure_writable_dir(path.parent)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
-        return engine
-    return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
-    )
+    else:
+        engine = create_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+        )
+    watch_for_outages(engine)
+    return engine
 
 
 def _ensure_writable_dir(directory: Path) -> None:
@@ -94,15 +100,46 @@ def _ensure_writable_dir(directory: Path) -> None:
             f"cannot create the data directory {directory}: {exc.strerror}; choose another "
             "with TIANPING_DATA_DIR or fix its permissions"
         ) from None
-    probe = directory / ".tianping-write-test"
+    # A private probe name: workers starting together in one data folder must not remove
+    # each other's probe (a shared name made a healthy folder look read-only).
     try:
-        probe.write_bytes(b"")
-        probe.unlink()
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".tianping-write-test-"):
+            pass
     except OSError as exc:
         raise ConfigurationError(
             f"the data directory {directory} is not writable ({exc.strerror}); choose another "
             "with TIANPING_DATA_DIR or fix its permissions"
         ) from None
+
+
+# One lock per connection pool (an engine and its execution_options() copies share one).
+_WRITE_TURNS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITE_TURNS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _sqlite_write_turn(engine: Engine) -> Iterator[None]:
+    with _WRITE_TURNS_GUARD:
+        turn = _WRITE_TURNS.setdefault(engine.pool, threading.RLock())
+    if not turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise DatabaseUnavailableError(
+            "the database is busy with a long write; nothing was saved. Please try again."
+        )
+    try:
+        yield
+    finally:
+        turn.release()
+
+
+def write_turn(engine: Engine) -> Any:
+    """Queue this process's SQLite writers on one lock before they ask SQLite for its own.
+
+    SQLite has one writer at a time; its busy handler makes waiting connections sleep and poll
+    (1, 2, 5, 10 … ms), so under load some requests wait far longer than others. Threads of one
+    process take turns here instead (re-entrant, bounded by the busy timeout); other processes
+    still meet at SQLite's lock. PostgreSQL has row locks: no turn is needed.
+    """
+    return _sqlite_write_turn(engine) if engine.dialect.name == "sqlite" else nullcontext()
 
 
 @contextmanager
@@ -111,7 +148,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     bound = (
         engine.execution_options(**{IMMEDIATE: True}) if engine.dialect.name == "sqlite" else engine
     )
-    with Session(bound, expire_on_commit=False) as session:
+    with write_turn(engine), Session(bound, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

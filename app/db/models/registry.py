@@ -56,6 +56,12 @@ class ServiceCase(SQLModel, table=True):
     complaint: bool | None = None
     complaint_class: str | None = Field(default=None, max_length=16)
     outcome: str | None = Field(default=None, max_length=100)
+    assessed_at: datetime | None = timestamp()
+    followed_up_at: datetime | None = timestamp()
+    closed_at: datetime | None = timestamp()
+    # Closure extended with the consumer's consent (0/1 in the registry, like ``complaint``).
+    extended: bool | None = None
+    category: str | None = Field(default=None, max_length=100)  # complaint category
     pii_purged_at: datetime | None = timestamp()
 
 

@@ -127,6 +127,67 @@ def test_import_stores_cases_encrypted_and_moves_round_to_sampling(
     assert cases["C2"].first_response_at is None
 
 
+FOLLOW_UP_MAPPING = {
+    **MAPPING, "评估时间": "assessed_at", "回访时间": "followed_up_at", "结案时间": "closed_at",
+    "延期": "extended", "投诉类别": "category",
+}  # fmt: skip
+FOLLOW_UP_HEADER = HEADER.rstrip("\n") + ",评估时间,回访时间,结案时间,延期,投诉类别\n"
+
+
+def test_follow_up_columns_are_stored(engine: Engine, tmp_path: Path, keys: KeyMaterial) -> None:
+    rid = _round(engine)
+    path = tmp_path / "follow.csv"
+    path.write_text(
+        FOLLOW_UP_HEADER
+        + "F1,E1,phone,13812345678,,2026-01-05 09:00,,,2026-01-05 10:30,2026-01-09 14:00,"
+        "2026/1/10 18:00,1,维修质量\n"
+        + "F2,E2,online,,,2026-01-05 09:00,,,,,,0,\n"
+        + "F3,E2,online,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    out = import_registry(
+        engine, round_id=rid, source=path, keys=keys, actor="t", mapping=FOLLOW_UP_MAPPING
+    )
+    assert out.imported == 3
+    with read_session(engine) as s:
+        cases = {c.case_id: c for c in s.exec(select(ServiceCase)).all()}
+    f1 = cases["F1"]
+    assert f1.assessed_at is not None
+    assert f1.followed_up_at is not None
+    assert f1.closed_at is not None
+    assert (f1.assessed_at.hour, f1.assessed_at.minute) == (2, 30)  # 10:30 Shanghai in UTC
+    assert (f1.followed_up_at.day, f1.followed_up_at.hour) == (9, 6)
+    assert (f1.closed_at.day, f1.closed_at.hour) == (10, 10)
+    assert (f1.extended, f1.category) == (True, "维修质量")
+    f2 = cases["F2"]
+    assert (f2.assessed_at, f2.closed_at, f2.extended, f2.category) == (None, None, False, None)
+    assert cases["F3"].extended is None
+
+
+def test_follow_up_time_before_opened_rejects_the_file_naming_line_and_column(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine)
+    path = tmp_path / "early.csv"
+    path.write_text(
+        FOLLOW_UP_HEADER
+        + "F1,E1,phone,,,2026-01-05 09:00,,,,,2026-01-10 18:00,,\n"
+        + "F2,E1,phone,,,2026-01-05 09:00,,,,,2026-01-05 08:59,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryRejectedError) as info:
+        import_registry(
+            engine, round_id=rid, source=path, keys=keys, actor="t", mapping=FOLLOW_UP_MAPPING
+        )
+    message = str(info.value)
+    assert "early.csv" in message
+    assert "line 3" in message
+    assert "结案时间" in message
+    assert [p.code for p in info.value.report.problems] == ["closed_before_opened"]
+    with read_session(engine) as s:
+        assert s.exec(select(ServiceCase)).all() == []
+
+
 def test_reimport_of_the_same_file_is_a_no_op(
     engine: Engine, tmp_path: Path, keys: KeyMaterial
 ) -> None:
@@ -294,3 +355,178 @@ def test_case_writer_restores_the_connection_settings(engine: Engine) -> None:
         assert conn.exec_driver_sql(pragma).scalar() == before
     if engine.dialect.name == "sqlite":
         assert during == -SQLITE_IMPORT_CACHE_KIB
+
+
+def _big_registry(tmp_path: Path, rows: int, *, bad_lines: dict[int, str] | None = None) -> Path:
+    """A registry in the format of the benchmark, with optional replaced (bad) data lines."""
+    lines = [FOLLOW_UP_HEADER.rstrip("\n")]
+    for i in range(rows):
+        complaint = i % 7 == 0
+        lines.append(
+            f"P{i:06d},E{1 + i % 2},{('phone', 'online', '门店')[i % 3]},"
+            f"13{i % 10}{i:08d},{f'u{i}@Ex{i % 5}.COM' if i % 3 == 0 else ''},"
+            f"2026-01-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d},"
+            f"{'' if i % 4 else '2026-02-01 10:00:00'},2026-02-{1 + i % 28:02d} 17:30,"
+            + (
+                f"2026-02-{1 + i % 28:02d} 09:00,2026-03-01 10:00,2026-03-02 11:00:30.5,"
+                f"{i % 2},类别{i % 4}"
+                if complaint
+                else ",,,,"
+            )
+        )
+    for number, text in (bad_lines or {}).items():
+        lines[number - 1] = text
+    path = tmp_path / f"big-{rows}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_worker_process_import_stores_what_the_orm_would(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    """The parallel path (reading and encryption in a worker process) against the parsed rows
+    and against one case written through the ORM: same values, same stored text."""
+    from sqlalchemy import text
+
+    from app.pii import keyed_hash
+    from sampling.registry import RegistryOptions, read_registry
+
+    rid = _round(engine)
+    path = _big_registry(tmp_path, 3000)
+    seen: list[tuple[int, int | None]] = []
+    out = import_registry(
+        engine,
+        round_id=rid,
+        source=path,
+        keys=keys,
+        actor="t",
+        mapping=FOLLOW_UP_MAPPING,
+        parallel=True,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert out.imported == 3000
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+    expected, _report = read_registry(
+        path, RegistryOptions(mapping=FOLLOW_UP_MAPPING, stratum_columns=("channel",))
+    )
+    with read_session(engine) as s:
+        stored = {c.case_id: c for c in s.exec(select(ServiceCase)).all()}
+    assert len(stored) == len(expected)
+    times = ("opened_at", "first_response_at", "resolved_at", "assessed_at", "followed_up_at",
+             "closed_at")  # fmt: skip
+    for row in expected:
+        case = stored[row.case_id]
+        assert case.attributes == {"channel": row.strata[0]}
+        assert case.stratum == row.strata[0]
+        assert keys.keyring.decrypt(case.phone_enc or "") == row.phone
+        assert (keys.keyring.decrypt(case.email_enc) if case.email_enc else None) == row.email
+        assert case.contact_hash == keyed_hash(row.phone or "", keys.contact_hash_key)
+        for name in times:
+            assert getattr(case, name) == getattr(row, name), (row.case_id, name)
+        assert (case.complaint, case.extended, case.category) == (
+            row.complaint,
+            row.extended,
+            row.category,
+        )
+    # The stored text of a bulk row equals that of the same values written by the ORM.
+    model = stored["P000014"]  # a complaint in stratum 门店
+    with write_session(engine) as s:
+        clone = ServiceCase(
+            **{
+                k: v
+                for k, v in model.model_dump().items()
+                if k not in ("id", "case_id", "pii_purged_at")
+            },
+            case_id="ORM-CLONE",
+        )
+        s.add(clone)
+    columns = ("attributes", *times, "complaint", "extended", "category")
+    with engine.connect() as conn:
+        raw = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                text(
+                    f"SELECT case_id, {', '.join(columns)} FROM service_case "
+                    "WHERE case_id IN ('P000014', 'ORM-CLONE')"
+                )
+            )
+        }
+    assert raw["P000014"] == raw["ORM-CLONE"]
+
+
+def test_worker_process_import_is_all_or_nothing_and_quarantines(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    rid = _round(engine)
+    header_cells = FOLLOW_UP_HEADER.count(",")
+    bad = {
+        10: "P000001,E1,phone" + "," * (header_cells - 2),  # duplicate of line 3
+        2500: "PX,E1,phone,12345" + "," * (header_cells - 3),  # malformed phone
+        2999: "PY,E1,phone,,,2026-03-02,,,,,2026-03-01,1,x",  # closed before opened
+    }
+    path = _big_registry(tmp_path, 3000, bad_lines=bad)
+    with pytest.raises(RegistryRejectedError) as info:
+        import_registry(
+            engine,
+            round_id=rid,
+            source=path,
+            keys=keys,
+            actor="t",
+            mapping=FOLLOW_UP_MAPPING,
+            parallel=True,
+        )
+    problems = info.value.report.problems
+    assert [(p.line, p.code) for p in problems] == [
+        (10, "duplicate_case_id"),
+        (2500, "bad_phone"),
+        (2999, "closed_before_opened"),
+    ]
+    with read_session(engine) as s:
+        assert s.exec(select(ServiceCase)).all() == []
+        assert s.exec(select(CaseRegistry)).all() == []
+    out = import_registry(
+        engine,
+        round_id=rid,
+        source=path,
+        keys=keys,
+        actor="t",
+        mapping=FOLLOW_UP_MAPPING,
+        parallel=True,
+        accept_valid=True,
+    )
+    assert (out.imported, out.quarantined) == (2997, 3)
+    with read_session(engine) as s:
+        assert sorted(r.line for r in s.exec(select(QuarantinedRow))) == [10, 2500, 2999]
+
+
+def test_worker_process_reports_file_errors_like_the_in_process_path(
+    engine: Engine, tmp_path: Path, keys: KeyMaterial
+) -> None:
+    from sampling.errors import RegistryError
+
+    rid = _round(engine)
+    path = tmp_path / "no-enterprise.csv"
+    path.write_text("case_id,channel\nA1,web\n", encoding="utf-8")
+    messages = []
+    for parallel in (False, True):
+        with pytest.raises(RegistryError) as info:
+            import_registry(
+                engine, round_id=rid, source=path, keys=keys, actor="t", parallel=parallel
+            )
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert "enterprise" in messages[0]
+    undecodable = tmp_path / "latin.csv"
+    undecodable.write_bytes(b"case_id,enterprise,channel\nA1,E1,web\n" * 1 + b"A2,E1,\xff\xfe\n")
+    with pytest.raises(RegistryError, match="line 3"):
+        import_registry(
+            engine,
+            round_id=rid,
+            source=undecodable,
+            keys=keys,
+            actor="t",
+            encoding="utf-8",
+            parallel=True,
+        )
+    with read_session(engine) as s:
+        assert s.exec(select(CaseRegistry)).all() == []

@@ -271,3 +271,78 @@ def test_other_timezone_option() -> None:
     assert rows[0].opened_at.utcoffset().total_seconds() == 0
     with pytest.raises(RegistryError, match="unknown time zone"):
         read("case_id,enterprise,channel\n", timezone="Mars/Olympus")
+
+
+FOLLOW_UP_HEADER = (
+    "case_id,enterprise,channel,opened_at,assessed_at,followed_up_at,closed_at,extended,category"
+)
+
+
+def test_follow_up_columns_are_read_and_mapped() -> None:
+    text = (
+        "工单号,企业,channel,受理时间,评估时间,回访时间,结案时间,延期,投诉类别\n"
+        "A1,E1,web,2026-03-01 09:00,2026-03-01 10:00,2026/3/5 9:30,2026-03-06T18:00:00+08:00,"
+        "是, 质量问题 \n"
+        "A2,E1,web,2026-03-01 09:00,,,,0,\n"
+    )
+    mapping = {
+        "工单号": "case_id", "企业": "enterprise", "受理时间": "opened_at",
+        "评估时间": "assessed_at", "回访时间": "followed_up_at", "结案时间": "closed_at",
+        "延期": "extended", "投诉类别": "category",
+    }  # fmt: skip
+    rows, report = read(text, mapping=mapping)
+    assert report.ok, report.problems
+    first, second = rows
+    assert first.assessed_at == datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI)
+    assert first.followed_up_at == datetime(2026, 3, 5, 9, 30, tzinfo=SHANGHAI)
+    assert first.closed_at == datetime(2026, 3, 6, 18, 0, tzinfo=SHANGHAI)
+    assert (first.extended, first.category) == (True, "质量问题")
+    assert (second.assessed_at, second.closed_at, second.extended, second.category) == (
+        None,
+        None,
+        False,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "code"),
+    [
+        ("A1,E1,web,2026-03-02,2026-03-01,,,,", "assessed_at", ProblemCode.ASSESSED_BEFORE_OPENED),
+        (
+            "A1,E1,web,2026-03-02 10:00,,2026-03-02 09:59,,,",
+            "followed_up_at",
+            ProblemCode.FOLLOWED_UP_BEFORE_OPENED,
+        ),
+        ("A1,E1,web,2026-03-02,,,2026-02-01,,", "closed_at", ProblemCode.CLOSED_BEFORE_OPENED),
+        ("A1,E1,web,,soon,,,,", "assessed_at", ProblemCode.BAD_TIMESTAMP),
+        ("A1,E1,web,,,,,2,", "extended", ProblemCode.BAD_EXTENDED),
+        ("A1,E1,web,,,,,," + "类" * 101, "category", ProblemCode.CATEGORY_TOO_LONG),
+    ],
+)
+def test_follow_up_rules_name_line_and_column(line: str, column: str, code: ProblemCode) -> None:
+    problem = only_problem(FOLLOW_UP_HEADER + "\nOK1,E1,web,,,,,,\n" + line + "\n")
+    assert (problem.line, problem.column, problem.code) == (3, column, code)
+    assert "line 3" in str(problem)
+    assert column in str(problem)
+
+
+def test_follow_up_times_before_opened_are_each_reported_with_the_opened_header() -> None:
+    text = (
+        "case_id,enterprise,channel,受理,assessed_at,followed_up_at,closed_at\n"
+        "A1,E1,web,2026-03-02 12:00,2026-03-02 11:00,2026-03-01,2026-03-02 11:59\n"
+    )
+    _rows, report = read(text, mapping={"受理": "opened_at"})
+    assert [(p.column, p.code) for p in report.problems] == [
+        ("assessed_at", ProblemCode.ASSESSED_BEFORE_OPENED),
+        ("followed_up_at", ProblemCode.FOLLOWED_UP_BEFORE_OPENED),
+        ("closed_at", ProblemCode.CLOSED_BEFORE_OPENED),
+    ]
+    assert all("受理" in p.message for p in report.problems)
+
+
+def test_category_of_exactly_the_limit_is_kept() -> None:
+    rows, report = read(FOLLOW_UP_HEADER + "\nA1,E1,web,,,,,1," + "类" * 100 + "\n")
+    assert report.ok
+    assert rows[0].category == "类" * 100
+    assert rows[0].extended is True

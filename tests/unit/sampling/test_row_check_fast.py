@@ -14,7 +14,8 @@ from sampling.sources import Cell
 
 HEADER = [
     "case_id", "enterprise", "channel", "phone", "email", "opened_at", "first_response_at",
-    "resolved_at", "complaint", "complaint_class", "outcome",
+    "resolved_at", "complaint", "complaint_class", "outcome", "assessed_at", "followed_up_at",
+    "closed_at", "extended", "category",
 ]  # fmt: skip
 OPTIONS = RegistryOptions(stratum_columns=("channel",), known_enterprises=frozenset({"E1", "E2"}))
 
@@ -31,6 +32,11 @@ CELLS = {
     "complaint": ["0", "1", "", "是", "maybe", "TRUE"],
     "complaint_class": ["", "general", "紧急", "Urgent", "odd"],
     "outcome": ["", "fixed", "  "],
+    "assessed_at": ["", "2026-03-01 11:00:00", "2026-02-27 11:00:00", "later"],
+    "followed_up_at": ["", "2026-03-05 09:00:00", "2026-03-01 08:59:59"],
+    "closed_at": ["", "2026-03-06 18:00:00", "2026-01-01 00:00:00"],
+    "extended": ["", "0", "1", "是", "perhaps"],
+    "category": ["", "质量问题", " billing ", "x" * 101, "y" * 100],
 }  # fmt: skip
 
 
@@ -64,11 +70,15 @@ def test_fast_path_equals_full_rules(rows: list[tuple[str | bool, ...]]) -> None
 
 def test_fast_path_is_taken_for_valid_rows() -> None:
     checker, problems = _checker()
-    cells: list[Cell] = ["A1", "E1", "web", "13812345678", "", "2026-03-01 09:00:00", "", "", "0",
-                         "", ""]  # fmt: skip
+    cells: list[Cell] = ["A1", "E1", "web", "13812345678", "", "2026-03-01 09:00:00", "", "", "1",
+                         "", "", "2026-03-01 10:00", "", "2026-03-04 12:00", "1",
+                         "维修"]  # fmt: skip
     row = checker._fast(2, cells)
     assert row is not None
     assert row.phone == "+8613812345678"
+    assert (row.extended, row.category, row.followed_up_at) == (True, "维修", None)
+    assert row.closed_at is not None
+    assert row.closed_at.hour == 12
     assert checker.check(2, cells) == row
     assert checker.check(3, cells) is None  # the duplicate is reported by the full rules
     assert [p.code for p in problems] == ["duplicate_case_id"]
