@@ -22,6 +22,17 @@ class DatabaseError(TianpingError):
     """The database is unreachable, of the wrong version, or not migrated."""
 
 
+class DatabaseUnavailableError(DatabaseError):
+    """The database is down, read-only, full or too busy: nothing was saved; retry later."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "the database is unavailable or read-only at the moment; nothing was saved. "
+            "Please try again in a few minutes."
+        )
+
+
 class NotFoundError(TianpingError):
     """The object does not exist *for this caller* (also used to hide other tenants' ids)."""
 

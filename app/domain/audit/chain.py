@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
-from sqlalchemy import text
+from sqlalchemy import Connection, insert, text
 from sqlmodel import Session, col, select
 
 from app.db.models.audit import AuditEntry
@@ -25,6 +25,14 @@ GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 0x7469616E  # "tian"
 # Keys that would carry personal data; the audit log must never hold any.
 _PERSONAL_KEYS = frozenset({"phone", "email", "e-mail", "name", "contact", "address", "token"})
+# Built once: every write path appends, and rebuilding these per call cost more than the insert.
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_LOCK_KEY)
+_LAST = (
+    select(col(AuditEntry.seq), col(AuditEntry.entry_hash))
+    .order_by(col(AuditEntry.seq).desc())
+    .limit(1)
+)
+_INSERT = insert(AuditEntry).returning(col(AuditEntry.id))
 
 
 class AuditError(TianpingError):
@@ -34,7 +42,7 @@ class AuditError(TianpingError):
 def _payload(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
-        "at": entry.at.isoformat(timespec="microseconds"),
+        "at": entry.at,
         "actor": entry.actor,
         "action": entry.action,
         "object_type": entry.object_type,
@@ -44,11 +52,17 @@ def _payload(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
+def _hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     digest = hashlib.sha256()
     digest.update(prev_hash.encode("ascii"))
-    digest.update(rfc8785.dumps(_payload(entry)))
+    canonical = dict(fields)
+    canonical["at"] = fields["at"].isoformat(timespec="microseconds")
+    digest.update(rfc8785.dumps(canonical))
     return digest.hexdigest()
+
+
+def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return _hash(prev_hash, _payload(entry))
 
 
 def _check_no_personal_data(details: Mapping[str, Any]) -> None:
@@ -59,8 +73,15 @@ def _check_no_personal_data(details: Mapping[str, Any]) -> None:
             _check_no_personal_data(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    id: int
+    seq: int
+    entry_hash: str
+
+
 def append(
-    session: Session,
+    session: Session | Connection,
     *,
     actor: str,
     action: str,
@@ -68,29 +89,36 @@ def append(
     object_id: str | int,
     reason: str = "",
     details: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """Add one entry in the caller's (write) transaction."""
+) -> Appended:
+    """Add one entry in the caller's (write) transaction (an ORM session or a Core connection).
+
+    Core statements and plain dicts, no ORM object: the entry is written once and never
+    changed, and this runs on the hottest write path (every survey submission) while holding
+    the chain's lock.
+    """
     details = dict(details or {})
     _check_no_personal_data(details)
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_LOCK_KEY))  # type: ignore[call-overload]
-    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
-    entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
-        at=utcnow(),
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        reason=reason,
-        details=details,
-        prev_hash=last.entry_hash if last else GENESIS_HASH,
-        entry_hash="",
-    )
-    entry.entry_hash = compute_hash(entry.prev_hash, entry)
-    session.add(entry)
-    session.flush()
-    return entry
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    if dialect.name == "postgresql":
+        session.execute(_LOCK)
+    last = session.execute(_LAST).first()
+    fields: dict[str, Any] = {
+        "seq": (last[0] + 1) if last else 1,
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "reason": reason,
+        "details": details,
+    }
+    prev_hash = last[1] if last else GENESIS_HASH
+    entry_hash = _hash(prev_hash, fields)
+    row_id = session.execute(
+        _INSERT, {**fields, "prev_hash": prev_hash, "entry_hash": entry_hash}
+    ).scalar_one()
+    assert row_id is not None  # a primary key
+    return Appended(row_id, fields["seq"], entry_hash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.engine import read_session, write_session
 from app.db.models.fieldwork import SurveyDraft
@@ -73,9 +74,16 @@ def save_screen(
                 ).first()
                 if row is None:
                     row = SurveyDraft(invitation_id=invitation_id)
-                    if invitation.status in ("pending", "sent"):
-                        invitation.status = "opened"
-                        session.add(invitation)
+                    # Conditional in SQL, not on the row read above: a submission committed
+                    # meanwhile (PostgreSQL reads committed data) must not be set back.
+                    session.execute(
+                        update(Invitation)
+                        .where(
+                            col(Invitation.id) == invitation_id,
+                            col(Invitation.status).in_(("pending", "sent")),
+                        )
+                        .values(status="opened")
+                    )
                 merged = dict(row.answers)
                 merged.update(answers)
                 row.answers = merged

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Connection, Row, Select, bindparam
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
@@ -41,29 +41,10 @@ class OpenInvitation:
     questionnaire: Questionnaire
 
 
-def questionnaire_of_version(session: Session, version_id: int) -> Questionnaire:
-    head = session.execute(
-        sql_select(col(QuestionnaireVersion.sha256), col(QuestionnaireVersion.status)).where(
-            col(QuestionnaireVersion.id) == version_id
-        )
-    ).first()
-    if head is None or head[1] != "published":
-        raise InvalidTokenError()
-    cached = _CACHE.get(head[0])
-    if cached is not None:
-        return cached
-    version = session.get(QuestionnaireVersion, version_id)
-    if version is None:
-        raise InvalidTokenError()
-    parsed = from_dict(version.content, source=f"questionnaire version {version_id}")
-    with _CACHE_LOCK:
-        _CACHE[head[0]] = parsed
-    return parsed
+_Columns = Row[int | None, int, str, datetime, int, str, str, str]
 
 
-def _invitation_query(
-    where: ColumnElement[bool],
-) -> Select[int | None, int, str, datetime, int, str]:
+def _invitation_query() -> Select[int | None, int, str, datetime, int, str, str, str]:
     return (
         sql_select(
             col(Invitation.id),
@@ -72,30 +53,66 @@ def _invitation_query(
             col(Invitation.expires_at),
             col(ScoringPlan.questionnaire_version_id),
             col(EvaluationRound.state),
+            col(QuestionnaireVersion.sha256),
+            col(QuestionnaireVersion.status),
         )
         .join(ScoringPlan, col(ScoringPlan.round_id) == col(Invitation.round_id))
         .join(EvaluationRound, col(EvaluationRound.id) == col(Invitation.round_id))
-        .where(where)
+        .join(
+            QuestionnaireVersion,
+            col(QuestionnaireVersion.id) == col(ScoringPlan.questionnaire_version_id),
+        )
     )
 
 
-def open_invitation(session: Session, token: str) -> OpenInvitation:
-    """The invitation for ``token``; raises InvalidTokenError or TokenExpiredError."""
+# Built once (every submission runs one of them): one indexed lookup by the token's hash, and
+# the reminder links' table only when that misses.
+_BY_TOKEN = _invitation_query().where(col(Invitation.token_hash) == bindparam("digest"))
+_BY_REMINDER = (
+    _invitation_query()
+    .join(ReminderToken, col(ReminderToken.invitation_id) == col(Invitation.id))
+    .where(col(ReminderToken.token_hash) == bindparam("digest"))
+)
+_CONTENT = sql_select(col(QuestionnaireVersion.content)).where(
+    col(QuestionnaireVersion.id) == bindparam("version_id")
+)
+
+
+def _questionnaire(db: Session | Connection, version_id: int, sha256: str) -> Questionnaire:
+    cached = _CACHE.get(sha256)
+    if cached is not None:
+        return cached
+    content = db.execute(_CONTENT, {"version_id": version_id}).scalar_one_or_none()
+    if content is None:
+        raise InvalidTokenError()
+    parsed = from_dict(content, source=f"questionnaire version {version_id}")
+    with _CACHE_LOCK:
+        _CACHE[sha256] = parsed
+    return parsed
+
+
+def _find(db: Session | Connection, token: str) -> _Columns:
     if not well_formed(token):
         raise InvalidTokenError()
-    digest = hash_token(token)
-    row = session.execute(_invitation_query(col(Invitation.token_hash) == digest)).first()
+    params = {"digest": hash_token(token)}
+    row = db.execute(_BY_TOKEN, params).first()
     if row is None:  # a link sent with a reminder
-        reminded = session.execute(
-            sql_select(col(ReminderToken.invitation_id)).where(
-                col(ReminderToken.token_hash) == digest
-            )
-        ).scalar_one_or_none()
-        if reminded is not None:
-            row = session.execute(_invitation_query(col(Invitation.id) == reminded)).first()
+        row = db.execute(_BY_REMINDER, params).first()
     if row is None:
         raise InvalidTokenError()
-    inv_id, round_id, status, expires_at, version_id, round_state = row
+    return row
+
+
+def open_invitation(db: Session | Connection, token: str) -> OpenInvitation:
+    """The invitation for ``token``; raises InvalidTokenError or TokenExpiredError.
+
+    Takes a Core connection as well as a session: the submission path skips the ORM.
+    """
+    inv_id, round_id, status, expires_at, version_id, round_state, sha256, published = _find(
+        db, token
+    )
+    if published != "published":
+        raise InvalidTokenError()
     # An answered link still shows "already answered" after the deadline; others expire.
     closed = status == "expired" or expires_at <= utcnow() or round_state != RoundState.FIELDWORK
     if status != "answered" and closed:
@@ -106,5 +123,5 @@ def open_invitation(session: Session, token: str) -> OpenInvitation:
         status=status,
         expires_at=expires_at,
         questionnaire_version_id=version_id,
-        questionnaire=questionnaire_of_version(session, version_id),
+        questionnaire=_questionnaire(db, version_id, sha256),
     )

@@ -191,6 +191,42 @@ def test_drafts_resume_and_vanish_on_submit(engine: Engine) -> None:
         )  # fmt: skip
 
 
+def test_a_first_save_racing_a_submission_does_not_undo_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save read the invitation as "sent"; a submission committed before the save's
+    write. The save must not set the invitation back to "opened" (PostgreSQL reads committed
+    rows, so the stale read is real there)."""
+    from sqlalchemy.orm.attributes import set_committed_value
+    from sqlmodel import Session
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite writers are serialised (BEGIN IMMEDIATE): the stale read cannot occur")
+    _, issued = fieldwork_round(engine)
+    inv_id = issued[0].invitation_id
+    items = {i.code: i for i in from_dict(survey_content()).all_items()}
+    real_get = Session.get
+
+    def stale_get(self: Session, model: type, ident: object, **kw: object) -> object:
+        found = real_get(self, model, ident, **kw)  # type: ignore[arg-type]
+        if model is Invitation and found is not None:
+            # What the save saw; then the submission lands in another transaction.
+            with write_session(engine) as other:
+                other.execute(
+                    update(Invitation).where(col(Invitation.id) == inv_id).values(status="answered")
+                )
+            set_committed_value(found, "status", "sent")  # as read, not a change to write
+        return found
+
+    monkeypatch.setattr(Session, "get", stale_get)
+    save_screen(
+        engine, invitation_id=inv_id, questionnaire_items=items, answers={"att1": 5}, next_screen=1
+    )
+    monkeypatch.undo()
+    with read_session(engine) as s:
+        assert s.get(Invitation, inv_id).status == "answered"  # type: ignore[union-attr]
+
+
 def test_response_counts_per_enterprise_and_stratum(engine: Engine) -> None:
     built, issued = fieldwork_round(engine, enterprises=2, cases_per_stratum=3)
     for inv in issued[:2]:
