@@ -12,6 +12,9 @@ from sqlalchemy.engine import Engine
 from app.db.engine import make_engine
 from tests.databases import PostgresFactory, SqliteFactory, postgres_admin_url
 
+# After the run, every log line is scanned for phone numbers and e-mails (issue #9 item 9).
+pytest_plugins = ("tests.pii_log_scan",)
+
 ENGINES = ("sqlite", "postgresql")
 
 

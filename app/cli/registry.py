@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +28,8 @@ from app.secrets import load_key_material
 from sampling.outputs import write_problems_csv
 
 app = typer.Typer(
-    help="Case registries: import (CSV/XLSX), show, purge personal data.", no_args_is_help=True
+    help="Case registries: import (CSV/XLSX), show, purge personal data, rotate keys.",
+    no_args_is_help=True,
 )
 
 RoundOpt = Annotated[str, typer.Option("--round", help="Round code.")]
@@ -41,6 +44,24 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
             raise typer.BadParameter(f"{pair!r}: write --map 'their header=our column'")
         mapping[theirs.strip()] = ours.strip()
     return mapping
+
+
+def _plain_progress(name: str) -> Callable[[int, int | None], None]:
+    """Progress as text lines on stderr when it is not a terminal (cron, CI, a supervisor):
+    the bar is invisible there, and a long import would otherwise look hung. One line per
+    5 % of the file, and one after the first batch is written."""
+    if sys.stderr.isatty():
+        return lambda done, total: None  # the bar shows it
+    last = -1
+
+    def update(done: int, total: int | None) -> None:
+        nonlocal last
+        step = done * 20 // total if total else 0
+        if step > last:
+            last = step
+            typer.echo(f"importing {name}: {step * 5} % read, batches written", err=True)
+
+    return update
 
 
 @app.command("import")
@@ -74,6 +95,12 @@ def import_command(
             rnd = find_round(session, round_code, body)
         with make_progress() as bar:
             task = bar.add_task(f"importing {file.name}", total=None)
+            plain = _plain_progress(file.name)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+                plain(done, total)
+
             try:
                 outcome = import_registry(
                     engine,
@@ -84,7 +111,7 @@ def import_command(
                     mapping=_parse_mapping(map_ or []),
                     encoding=encoding,
                     accept_valid=accept_valid,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    progress=progress,
                 )
             except RegistryRejectedError as exc:
                 target = errors or file.with_name(file.name + ".errors.csv")
@@ -173,4 +200,29 @@ def purge_command(
     typer.echo(
         f"contact data erased from {cases} cases and {rows} quarantined rows "
         f"(imported more than {age.days} days ago)"
+    )
+
+
+@app.command("rotate-keys")
+def rotate_keys_command(
+    ctx: typer.Context,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 500,
+) -> None:
+    """Re-encrypt stored contact data (and TOTP secrets) under the active personal-data key."""
+    from app.domain.registry.rekey import count_stale, rotate_keys
+
+    settings = state(ctx).settings
+    keyring = load_key_material(settings).keyring
+    engine = make_engine(settings.effective_database_url)
+    try:
+        ensure_current(engine)
+        result = rotate_keys(engine, keyring, actor="cli", batch_size=batch_size)
+        left = sum(count_stale(engine, keyring).values())
+    finally:
+        engine.dispose()
+    for column, n in result.rotated.items():
+        typer.echo(f"  {column:<32} {n:>8} re-encrypted")
+    typer.echo(
+        f"{result.total} values now under key {result.active_key!r}; {left} left under other "
+        "keys" + ("" if left else " (the old keys may be removed from pii_keys)")
     )

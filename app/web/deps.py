@@ -35,3 +35,15 @@ def keyring(state: State) -> Keyring:
         ring = load_key_material(state.settings).keyring
         state.keyring = ring
     return ring
+
+
+def log_reference_key(state: State) -> bytes:
+    """The HMAC key that turns account names and client addresses into log references
+    (``app.domain.accounts.login_log``), made once per app."""
+    from app.domain.accounts.login_log import log_key
+
+    found: bytes | None = getattr(state, "login_log_key", None)
+    if found is None:
+        found = log_key(state.settings.secret_key)
+        state.login_log_key = found
+    return found

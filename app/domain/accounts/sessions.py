@@ -18,8 +18,14 @@ from sqlmodel import Session, col, select
 from app.db.models.user import Role, User
 from app.db.models.web_session import WebSession
 from app.db.types import utcnow
+from app.domain.accounts.totp import TOTP_ROLES
 from app.domain.audit.chain import append
-from app.domain.users.passwords import hash_password, needs_rehash, verify_password
+from app.domain.users.passwords import (
+    hash_password,
+    needs_rehash,
+    rehash_password,
+    verify_password,
+)
 from app.errors import TianpingError
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -64,13 +70,27 @@ def authenticate(session: Session, username: str, password: str) -> User:
     if not verify_password(user.password_hash, password) or not user.is_active:
         raise LoginFailedError("wrong username or password")
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = rehash_password(password)
         session.add(user)
     return user
 
 
+def needs_second_factor(user: User, *, required: bool) -> bool:
+    """Whether a new session of ``user`` must pass the TOTP step before it is usable.
+
+    Anyone who turned TOTP on must give a code; with ``required`` (production), admins and
+    assessors without TOTP must also pass that step, which then enrols them.
+    """
+    return user.totp_secret_enc is not None or (required and Role(user.role) in TOTP_ROLES)
+
+
 def start_session(
-    session: Session, user: User, *, previous_token: str | None = None, now: datetime | None = None
+    session: Session,
+    user: User,
+    *,
+    previous_token: str | None = None,
+    now: datetime | None = None,
+    require_second_factor: bool = False,
 ) -> str:
     """Create a fresh session for ``user`` and return the cookie value.
 
@@ -87,7 +107,7 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + ABSOLUTE_TIMEOUT,
-        verified=user.totp_secret_enc is None,
+        verified=not needs_second_factor(user, required=require_second_factor),
     )
     session.add(row)
     session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import struct
 import time
@@ -24,6 +25,7 @@ from app.pii import Keyring
 STEP_SECONDS = 30
 DIGITS = 6
 TOTP_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.ASSESSOR})
+_B32_SECRET = re.compile(r"^[A-Z2-7]{16,64}$")
 
 
 class TotpError(TianpingError):
@@ -68,6 +70,8 @@ def enable_totp(
         raise NotFoundError("no such account")
     if Role(user.role) not in TOTP_ROLES:
         raise TianpingError("two-factor sign-in is for administrators and assessors")
+    if not _B32_SECRET.match(secret_b32):
+        raise TotpError("the key is malformed; reload the page to get a new one")
     if not check_code(secret_b32, code):
         raise TotpError("the code does not match; check the phone's clock and try the next code")
     user.totp_secret_enc = keyring.encrypt(secret_b32)

@@ -13,14 +13,15 @@ from litestar.response import Redirect, Template
 from app.db.engine import write_session
 from app.db.models.user import Role
 from app.domain.accounts import passwords, sessions, totp
-from app.domain.users.passwords import WeakPasswordError
+from app.domain.accounts.login_log import log_attempt
+from app.domain.users.passwords import CommonPasswordError, WeakPasswordError
 from app.web.auth import (
     current_user,
     require_any_role,
     require_half_logged_in,
     session_cookie,
 )
-from app.web.deps import NextParam, keyring
+from app.web.deps import NextParam, keyring, log_reference_key
 from app.web.forms import FormErrors, text
 from app.web.i18n import LANG_COOKIE, parse_lang, request_lang
 from app.web.ratelimit import RateLimiter
@@ -33,6 +34,11 @@ class LoginLimits:
     by_user: RateLimiter = field(default_factory=lambda: RateLimiter(10, 900))
     by_client: RateLimiter = field(default_factory=lambda: RateLimiter(30, 900))
     totp_by_session: RateLimiter = field(default_factory=lambda: RateLimiter(5, 300))
+
+
+TOO_COMMON_MESSAGE = (
+    "This password is on the list of common passwords; choose a phrase of several unrelated words."
+)
 
 
 def limits(state: State) -> LoginLimits:
@@ -78,10 +84,12 @@ class AccountController(Controller):
         context = {"next": target, "errors": errors, "username": username}
         if errors:
             return Template("account/login.html.j2", context=context, status_code=400)
+        client, key = _client(request), log_reference_key(request.app.state)
         if not (
             limits(request.app.state).by_user.hit(username.lower())
-            and limits(request.app.state).by_client.hit(_client(request))
+            and limits(request.app.state).by_client.hit(client)
         ):
+            log_attempt("throttled", username=username, client=client, key=key)
             errors.add("form", "Too many attempts. Wait a few minutes and try again.")
             return Template("account/login.html.j2", context=context, status_code=429)
         production = request.app.state.settings.is_production
@@ -89,12 +97,17 @@ class AccountController(Controller):
         try:
             with write_session(request.app.state.engine) as s:
                 user = sessions.authenticate(s, username, password)
-                token = sessions.start_session(s, user, previous_token=previous)
+                token = sessions.start_session(
+                    s, user, previous_token=previous, require_second_factor=production
+                )
                 role = Role(user.role)
-                needs_code = user.totp_secret_enc is not None
+                needs_code = sessions.needs_second_factor(user, required=production)
+                user_id = user.id
         except sessions.LoginFailedError:
+            log_attempt("failed", username=username, client=client, key=key)
             errors.add("form", "Wrong username or password.")
             return Template("account/login.html.j2", context=context, status_code=400)
+        log_attempt("ok", username=username, client=client, key=key, user_id=user_id)
         limits(request.app.state).by_user.reset(username.lower())
         where = "/login/totp" if needs_code else (target or home_of(role))
         if needs_code and target:
@@ -102,8 +115,18 @@ class AccountController(Controller):
         return Redirect(path=where, cookies=[session_cookie(token, production)])
 
     @get("/login/totp", guards=[require_half_logged_in], sync_to_thread=False)
-    def totp_form(self, next_: NextParam = None) -> Template:
-        return Template("account/totp.html.j2", context={"next": safe_next(next_), "errors": {}})
+    def totp_form(self, request: Request[Any, Any, State], next_: NextParam = None) -> Template:
+        user = current_user(request)
+        assert user is not None
+        context: dict[str, Any] = {"next": safe_next(next_), "errors": {}}
+        if not user.has_totp:
+            # Production requires TOTP of admins and assessors: the first login enrols them.
+            secret = totp.new_secret()
+            context |= {
+                "totp_secret": secret,
+                "totp_uri": totp.provisioning_uri(secret, user.username),
+            }
+        return Template("account/totp.html.j2", context=context)
 
     @post("/login/totp", guards=[require_half_logged_in], sync_to_thread=True)
     def totp_check(
@@ -113,14 +136,23 @@ class AccountController(Controller):
         assert user is not None
         errors = FormErrors(request_lang(request))
         code = text(data, "code", errors, max_length=10)
+        enrol_secret = None if user.has_totp else text(data, "secret", errors, max_length=64)
         target = safe_next(str(data.get("next", "")))
-        context = {"next": target, "errors": errors}
+        context: dict[str, Any] = {"next": target, "errors": errors}
+        if enrol_secret:
+            context |= {
+                "totp_secret": enrol_secret,
+                "totp_uri": totp.provisioning_uri(enrol_secret, user.username),
+            }
         if not errors and not limits(request.app.state).totp_by_session.hit(str(user.session_id)):
             errors.add("code", "Too many attempts. Wait a few minutes and try again.")
         if not errors:
             try:
                 with write_session(request.app.state.engine) as s:
-                    totp.verify_user_code(s, user.id, code, keyring(request.app.state))
+                    if enrol_secret:
+                        totp.enable_totp(s, user.id, enrol_secret, code, keyring(request.app.state))
+                    else:
+                        totp.verify_user_code(s, user.id, code, keyring(request.app.state))
                     sessions.mark_verified(s, user.session_id)
             except totp.TotpError:
                 errors.add(
@@ -173,6 +205,8 @@ class AccountController(Controller):
                     )
             except passwords.WrongPasswordError:
                 errors.add("current", "The current password is wrong.")
+            except CommonPasswordError:
+                errors.add("new", TOO_COMMON_MESSAGE)
             except WeakPasswordError:
                 errors.add("new", "Use at least 12 characters.")
         if errors:
@@ -231,6 +265,8 @@ class AccountController(Controller):
                     passwords.reset_with_token(s, token, new)
             except passwords.ResetTokenError:
                 errors.add("form", "This reset link is unknown, used or expired.")
+            except CommonPasswordError:
+                errors.add("new", TOO_COMMON_MESSAGE)
             except WeakPasswordError:
                 errors.add("new", "Use at least 12 characters.")
         if errors:

@@ -11,6 +11,8 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 from sqlalchemy.engine import Engine
 
+from app.domain.accounts.login_log import reference
+from app.web.deps import log_reference_key
 from app.web.ratelimit import RateLimiter
 from app.web.survey.messages import LANGS, Lang, pick_lang, translator
 
@@ -42,11 +44,16 @@ def throttled(request: Request[Any, Any, Any]) -> bool:
 
 
 def note_failed_token(request: Request[Any, Any, Any], reason: str) -> None:
-    """Count and log a failed token attempt; neither the token nor the address is logged."""
+    """Count and log a failed token attempt; neither the token nor the address is logged.
+
+    The path holds the token (``/s/{token}``), so only its first segment is written; the
+    address becomes a keyed reference (an unkeyed hash of an IPv4 address is reversible).
+    """
     key = client_key(request)
     FAILED_TOKENS.hit(key)
-    client = hashlib.sha256(key.encode()).hexdigest()[:12]
-    log.warning("survey token rejected (%s) on %s, client %s", reason, request.url.path, client)
+    client = reference("client", key, log_reference_key(request.app.state))
+    route = request.url.path.strip("/").split("/", 1)[0]
+    log.warning("survey token rejected (%s) on /%s/…, %s", reason, route, client)
 
 
 def device_hash(request: Request[Any, Any, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -154,6 +155,21 @@ def test_failed_tokens_are_throttled(client: Client, issued: list[IssuedInvitati
     assert statuses[:20] == [404] * 20
     assert statuses[20] == 429
     assert client.get(f"/s/{issued[0].token}", follow_redirects=False).status_code == 429
+
+
+def test_failed_token_log_line_holds_neither_token_nor_address(
+    client: Client, issued: list[IssuedInvitation], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue #7: failed attempts are logged without the token; the path carries it (/s/{token}).
+    token = new_token()
+    with caplog.at_level(logging.WARNING):
+        assert client.get(f"/s/{token}").status_code == 404
+    lines = [r.getMessage() for r in caplog.records if "token rejected" in r.getMessage()]
+    assert len(lines) == 1
+    assert token not in lines[0]
+    assert "testclient" not in lines[0]  # the test client's address
+    assert "/s/…" in lines[0]
+    assert "client-" in lines[0]
 
 
 def test_api_is_exactly_once_with_clear_statuses(
