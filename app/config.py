@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from app.errors import ConfigurationError
 
 ENV_PREFIX = "TIANPING_"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 # Variables that share the prefix but are not settings of the running app.
 _NOT_SETTINGS = frozenset({"TIANPING_CONFIG", "TIANPING_TEST_POSTGRES_URL", "TIANPING_DEBUG"})
 
@@ -34,7 +36,12 @@ class Settings:
     log_level: str = "INFO"
     retention_days: int = 365
     # Where the public verification pages live; printed in reports' QR codes.
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = DEFAULT_PUBLIC_BASE_URL
+    # Host names the app answers to (comma-separated; "*.example.org" for subdomains). Empty:
+    # in production only the host of a configured public_base_url, otherwise any host.
+    allowed_hosts: str = ""
+    # Largest evidence file an enterprise may upload with a rectification plan (10 MiB).
+    evidence_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def effective_database_url(self) -> str:
@@ -45,6 +52,22 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def host_allowlist(self) -> list[str]:
+        """Hosts for Litestar's AllowedHostsConfig; empty means no restriction."""
+        if self.allowed_hosts.strip():
+            return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        # The development default of public_base_url names no real host: no restriction then.
+        if self.is_production and self.public_base_url != DEFAULT_PUBLIC_BASE_URL:
+            parts = urlsplit(self.public_base_url)
+            # Browsers send the port in Host when it is not the scheme's default, and Litestar
+            # compares the whole header: allow "host" and, for such a URL, "host:port".
+            hosts = [parts.hostname] if parts.hostname else []
+            if parts.hostname and parts.port is not None:
+                hosts.append(f"{parts.hostname}:{parts.port}")
+            return hosts
+        return []
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}
@@ -63,6 +86,18 @@ def _coerce(key: str, raw: object, source: str) -> object:
         if value < 1:
             raise ConfigurationError(f"{source}: retention_days must be at least 1, got {value}")
         return value
+    if key == "evidence_max_bytes":
+        try:
+            size = int(str(raw))
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ConfigurationError(
+                f"{source}: evidence_max_bytes must be a positive number of bytes, got {raw!r}"
+            )
+        return size
+    if key == "allowed_hosts" and isinstance(raw, list):
+        return ",".join(str(h) for h in raw)  # TOML may give a list
     if key == "env" and raw not in ("development", "production"):
         raise ConfigurationError(
             f"{source}: env must be 'development' or 'production', got {raw!r}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
+from sampling.archive_limits import check_expansion
 from sampling.errors import RegistryError
 
 if TYPE_CHECKING:
@@ -226,6 +227,7 @@ class RawRows:
         while chunk := stream.read(_HASH_CHUNK):
             self._digest.update(chunk)
         stream.seek(0)
+        check_expansion(stream, self.label)
         import openpyxl  # local import: CSV-only users do not pay for it
 
         try:

@@ -28,6 +28,10 @@ BASE_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+# Anything shown to a logged-in user may hold personal or enterprise-confidential data: no
+# browser or proxy keeps a copy. Public pages and bundled assets stay cacheable.
+NO_STORE = "no-store"
+_CACHEABLE_PREFIXES = ("/static/",)
 
 
 def security_headers(production: bool):  # type: ignore[no-untyped-def]
@@ -44,6 +48,11 @@ def security_headers(production: bool):  # type: ignore[no-untyped-def]
                         headers.setdefault(name, value)
                     if production:
                         headers.setdefault("strict-transport-security", HSTS)
+                    # The session middleware (inside this one) has put the caller on the scope.
+                    if scope.get("user") is not None and not scope["path"].startswith(
+                        _CACHEABLE_PREFIXES
+                    ):
+                        headers["cache-control"] = NO_STORE
                 await send(message)
 
             await app(scope, receive, send_with_headers)

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from app.db.models.tenancy import Enterprise, EvaluationBody
 from app.db.models.user import Role, User
 from app.db.types import utcnow
+from app.domain.accounts.sessions import end_all_sessions
 from app.domain.audit.chain import append
 from app.domain.users.passwords import hash_password
 from app.errors import ConflictError, NotFoundError, TianpingError
@@ -85,6 +86,8 @@ def disable_user(session: Session, username: str, actor: str = "cli") -> User:
     user = _get(session, username)
     user.is_active = False
     session.add(user)
+    # Ended, not merely refused: re-enabling the account must not revive old cookies.
+    end_all_sessions(session, user.id or 0)
     append(session, actor=actor, action="user.disable", object_type="user", object_id=user.id or 0)
     return user
 
@@ -94,6 +97,7 @@ def set_password(session: Session, username: str, password: str, actor: str = "c
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     session.add(user)
+    end_all_sessions(session, user.id or 0)
     append(
         session,
         actor=actor,
