@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from app.db.models.user import Role
 from app.domain.accounts.sessions import ABSOLUTE_TIMEOUT, SessionUser, resolve
+from app.web.bearer import bearer_from_scope, bearer_lookup, mark_bearer
 
 # Paths (as declared on handlers) reachable without logging in.
 PUBLIC_ROUTES: frozenset[str] = frozenset(
@@ -39,6 +40,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         "/register",
         "/register/{round_id:int}",
         "/api/v1/register",
+        "/results",
+        "/results/{name:str}",
         "/login",
         "/logout",
         "/password/reset/{token:str}",
@@ -92,9 +95,18 @@ def session_middleware(engine: Engine, production: bool):  # type: ignore[no-unt
                 session.rollback()
                 return resolve(session, token)
 
+    lookup_bearer = bearer_lookup(engine)
+
     def middleware(app: ASGIApp) -> ASGIApp:
         async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == ScopeType.HTTP:
+                bearer = bearer_from_scope(scope)
+                if bearer is not None:
+                    # An API token decides alone; see app.web.bearer.
+                    mark_bearer(scope)
+                    scope["user"] = await anyio.to_thread.run_sync(lookup_bearer, bearer)
+                    await app(scope, receive, send)
+                    return
                 token = _cookie_from_scope(scope, name)
                 user = await anyio.to_thread.run_sync(lookup, token) if token else None
                 scope["user"] = user

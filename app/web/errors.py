@@ -16,10 +16,13 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError, DBAPIError
 
+from app.db.outage import is_unavailable
 from app.errors import (
     ConflictError,
     DatabaseError,
+    DatabaseUnavailableError,
     NotFoundError,
     PermissionDeniedError,
     TianpingError,
@@ -49,6 +52,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     429: "rate_limited",
 }
+_DATA_ERROR = "A value is out of range for its field, or text holds a NUL character."
 _INTERNAL = "Something went wrong on our side. The error has been logged; please try again later."
 
 
@@ -61,7 +65,10 @@ def wants_html(request: Request[Any, Any, Any]) -> bool:
 
 
 def _json(status: int, code: str, message: str) -> Response[Any]:
-    return Response({"code": code, "message": message}, status_code=status)
+    # ``error``/``detail`` are the API's documented names; ``code``/``message`` stay for
+    # clients written against the first API version.
+    body = {"error": code, "detail": message, "code": code, "message": message}
+    return Response(body, status_code=status)
 
 
 def _respond(
@@ -89,9 +96,27 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     return unexpected_error_handler(request, exc)
 
 
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    # A driver error that escaped the services: an outage is the clear 503, anything else a bug.
+    if is_unavailable(exc):
+        log.warning("database unavailable on %s %s", request.method, request.url.path)
+        return domain_error_handler(request, DatabaseUnavailableError())
+    if isinstance(exc, DataError):
+        # The value does not fit its column (a NUL character in text on PostgreSQL, a number out
+        # of range): the request's fault. The driver's message may quote the value: not echoed.
+        log.warning("value refused by the database on %s %s", request.method, request.url.path)
+        return _respond(request, 400, "bad_request", _DATA_ERROR)
+    return unexpected_error_handler(request, exc)
+
+
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     code = HTTP_CODES.get(exc.status_code, "http_error")
-    response = _respond(request, exc.status_code, code, str(exc.detail))
+    message = str(exc.detail)
+    if exc.status_code == 400 and isinstance(exc.extra, list):
+        # Request validation: name the fields (Litestar's entries carry key and message only).
+        fields = [f"{e.get('key')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict)]
+        message = "; ".join([message, *fields])
+    response = _respond(request, exc.status_code, code, message)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -108,5 +133,6 @@ def exception_handlers() -> dict[type[Exception] | int, object]:
         error_type: domain_error_handler for error_type, _, _ in STATUS_BY_ERROR
     }
     handlers[HTTPException] = http_error_handler
+    handlers[DBAPIError] = database_error_handler
     handlers[Exception] = unexpected_error_handler
     return handlers

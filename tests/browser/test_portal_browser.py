@@ -177,8 +177,9 @@ def test_verify_page_for_valid_and_revoked_certificates(
     page.wait_for_load_state()
     page.goto(f"/rounds/{world.round_a}/scoring")
     row = page.locator("#certificates tbody tr", has_text="TP-E2")
-    row.locator("input[name=reason]").fill("服务记录造假 / falsified service records")
-    row.locator("button[type=submit]").click()
+    revoke = row.locator("form[action$='/revoke']")
+    revoke.locator("input[name=reason]").fill("服务记录造假 / falsified service records")
+    revoke.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#certificates tbody tr", has_text="TP-E2").locator("form").count() == 0
     log_out(page)

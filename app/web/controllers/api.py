@@ -1,6 +1,7 @@
 """JSON API under ``/api/v1`` (OpenAPI 3.1 at ``/schema``): lists are paginated.
 
-Authentication is the same session as the pages (cookie); errors are ``{code, message}``.
+Authentication is the same session as the pages (cookie) or a personal API token (bearer, see
+``app.web.bearer``); errors are ``{error, detail}``. Write endpoints: ``api_workflow``.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
 from app.domain.portal.register import search_register
@@ -18,6 +20,8 @@ from app.domain.portal.scorecards import own_rounds, own_scorecard
 from app.domain.portal.workflow import body_rounds, coverage_rows, overview
 from app.errors import NotFoundError
 from app.web.auth import current_user, require_staff, require_viewer
+from app.web.bearer import NO_COOKIE_CSRF, csrf_unless_bearer
+from app.web.controllers.api_workflow import API_SECURITY, RoundIn, RoundOut, create_round_for
 from app.web.deps import DbSession
 
 PageNo = Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)]
@@ -46,6 +50,7 @@ class StaffApi(Controller):
     path = "/api/v1/rounds"
     guards = [require_staff]  # noqa: RUF012
     tags = ["rounds"]  # noqa: RUF012
+    security = API_SECURITY
 
     @get("/", sync_to_thread=True, summary="Rounds of the caller's evaluation body")
     def rounds(
@@ -69,6 +74,17 @@ class StaffApi(Controller):
             for r in body_rounds(db_session, user.body_id or 0)
         ]
         return _page(items, page, per_page)
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=HTTP_201_CREATED,
+        guards=[csrf_unless_bearer],
+        opt=dict(NO_COOKIE_CSRF),
+        summary="Create a round",
+    )
+    def create_round(self, request: Request[Any, Any, Any], data: JSONBody[RoundIn]) -> RoundOut:
+        return create_round_for(request, data)
 
     @get("/{round_id:int}", sync_to_thread=True, summary="One round: state, plan, draw, coverage")
     def round_detail(
@@ -101,6 +117,7 @@ class PortalApi(Controller):
     path = "/api/v1/portal/scorecards"
     guards = [require_viewer]  # noqa: RUF012
     tags = ["portal"]  # noqa: RUF012
+    security = API_SECURITY
 
     @get("/", sync_to_thread=True, summary="The caller's enterprise's published scorecards")
     def scorecards(

@@ -9,14 +9,21 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import File, Template
 
+from app.domain.certificates.report_files import (
+    enterprise_round_certificates,
+    report_file,
+    viewer_certificate,
+)
+from app.domain.observations.service import observation_findings
 from app.domain.portal.scorecards import MIN_CELL, own_rounds, own_scorecard, scorecard_rows
 from app.errors import NotFoundError
 from app.web.auth import current_user, require_viewer
 from app.web.charts import chart_json
 from app.web.deps import DbSession
 from app.web.i18n import request_lang
+from app.web.spreadsheet import safe_rows
 
 
 def _enterprise_id(request: Request[Any, Any, Any]) -> int:
@@ -44,7 +51,8 @@ class PortalController(Controller):
     def scorecard(
         self, request: Request[Any, Any, Any], round_id: FromPath[int], db_session: DbSession
     ) -> Template:
-        view = own_scorecard(db_session, enterprise_id=_enterprise_id(request), round_id=round_id)
+        enterprise_id = _enterprise_id(request)
+        view = own_scorecard(db_session, enterprise_id=enterprise_id, round_id=round_id)
         section = view.document["enterprises"][view.enterprise_code]
         return Template(
             "portal/scorecard.html.j2",
@@ -54,7 +62,22 @@ class PortalController(Controller):
                 "rows": scorecard_rows(view),
                 "charts": chart_json(view.document, view.enterprise_code, request_lang(request)),
                 "min_cell": MIN_CELL,
+                "certificates": enterprise_round_certificates(db_session, enterprise_id, round_id),
+                "findings": observation_findings(db_session, round_id, enterprise_id),
             },
+        )
+
+    @get("/certificates/{number:str}/report.pdf", sync_to_thread=True)
+    def report_pdf(
+        self, request: Request[Any, Any, Any], number: FromPath[str], db_session: DbSession
+    ) -> File:
+        cert = viewer_certificate(db_session, _enterprise_id(request), number)
+        found = report_file(cert, request.app.state.settings.data_dir / "reports")
+        return File(
+            path=found.path,
+            filename=found.download_name,
+            media_type="application/pdf",
+            content_disposition_type="attachment",
         )
 
     @get("/rounds/{round_id:int}/scorecard.json", sync_to_thread=True)
@@ -78,7 +101,7 @@ class PortalController(Controller):
         rows = scorecard_rows(view)
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["measure"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_rows(rows))  # measure names come from the questionnaire
         return Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",

@@ -1,44 +1,42 @@
 """The assessor's screens, part 2: registries, draw, fieldwork, scoring, review, certificates.
 
-Long work (registry import, scoring) runs as a background job; the page shows its progress.
-Services that another engineer still delivers are imported when used, so a missing one gives
-a clear refusal instead of breaking the whole application.
+Long work (registry import, scoring, issuing and superseding certificates) runs as a
+background job (``app.web.workflow_jobs``, shared with the JSON API); the page shows its progress.
 """
 
 from __future__ import annotations
 
-import importlib
-import tempfile
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, MultipartBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
-from app.db.engine import read_session, write_session
-from app.db.types import utcnow
+from app.db.engine import write_session
+from app.domain.certificates.report_files import report_file, staff_certificate
+from app.domain.certificates.round_actions import revoke_in_round
 from app.domain.draws.service import draw_round
-from app.domain.fieldwork.dispatch import WEB_CHANNELS, dispatch_invitations
-from app.domain.fieldwork.invitations import CHANNELS, start_fieldwork
+from app.domain.fieldwork.dispatch import WEB_CHANNELS
+from app.domain.fieldwork.invitations import CHANNELS
 from app.domain.portal.workflow import coverage_rows, overview
-from app.domain.registry.importer import RegistryRejectedError, import_registry
 from app.domain.registry.queries import stratum_totals
-from app.domain.rounds.service import get_round
-from app.domain.scoring_runs.service import (
-    compute_scorecards,
-    fieldwork_progress,
-    return_for_rescoring,
-)
-from app.errors import ConflictError, NotFoundError, TianpingError
-from app.secrets import load_key_material
+from app.domain.scoring_runs.service import fieldwork_progress, return_for_rescoring
+from app.errors import NotFoundError, TianpingError
 from app.web.auth import current_user, require_staff
 from app.web.deps import DbSession
 from app.web.forms import FormErrors, text
 from app.web.i18n import request_lang
-from app.web.jobs import Job, JobRunner
+from app.web.workflow_jobs import (
+    check_round,
+    launch_fieldwork,
+    registry_file_problem,
+    runner,
+    start_issuance,
+    start_registry_import,
+    start_scoring,
+    start_supersede,
+)
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -50,23 +48,6 @@ def _user(request: Request[Any, Any, Any]) -> Any:
     return user
 
 
-def runner(request: Request[Any, Any, Any]) -> JobRunner:
-    jobs: JobRunner | None = getattr(request.app.state, "jobs", None)
-    if jobs is None:
-        jobs = JobRunner()
-        request.app.state.jobs = jobs
-    return jobs
-
-
-def _service(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise ConflictError(
-            f"this step is not available in this installation yet ({module}.{name} missing)"
-        ) from None
-
-
 class RoundStepsController(Controller):
     path = "/rounds/{round_id:int}"
     guards = [require_staff]  # noqa: RUF012
@@ -75,8 +56,7 @@ class RoundStepsController(Controller):
 
     def _check(self, request: Request[Any, Any, Any], round_id: int) -> Any:
         user = _user(request)
-        with read_session(request.app.state.engine) as s:
-            get_round(s, round_id, user.body_id)  # NotFound for other bodies' rounds
+        check_round(request, user, round_id)
         return user
 
     # ---- registries ------------------------------------------------------------------------
@@ -108,12 +88,9 @@ class RoundStepsController(Controller):
         errors = FormErrors(request_lang(request))
         upload = data.get("file")
         accept_valid = str(data.get("accept_valid", "")) == "1"
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            errors.add("file", "Choose a CSV or XLSX file.")
-        else:
-            suffix = Path(upload.filename).suffix.lower()
-            if suffix not in (".csv", ".xlsx"):
-                errors.add("file", "Choose a CSV or XLSX file.")
+        problem = registry_file_problem(upload.filename if isinstance(upload, UploadFile) else None)
+        if problem:
+            errors.add("file", problem)
         if errors:
             view = overview(db_session, round_id, user.body_id)
             return Template(
@@ -122,36 +99,13 @@ class RoundStepsController(Controller):
                 status_code=400,
             )
         assert isinstance(upload, UploadFile)
-        work_dir = Path(tempfile.mkdtemp(prefix="tianping-upload-"))
-        target = work_dir / Path(upload.filename).name
-        with target.open("wb") as fh:
-            fh.write(upload.file.read())
-        engine = request.app.state.engine
-        keys = load_key_material(request.app.state.settings)
-
-        def work(job: Job) -> str:
-            try:
-                outcome = import_registry(
-                    engine,
-                    round_id=round_id,
-                    source=target,
-                    keys=keys,
-                    actor=user.username,
-                    accept_valid=accept_valid,
-                    progress=job.progress,
-                )
-            except RegistryRejectedError as exc:
-                lines = [
-                    f"line {p.line}, {p.column}: {p.message}" for p in exc.report.problems[:20]
-                ]
-                raise TianpingError(str(exc) + "\n" + "\n".join(lines)) from None
-            finally:
-                target.unlink(missing_ok=True)
-                work_dir.rmdir()
-            return f"{outcome.imported} cases imported, {outcome.quarantined} quarantined"
-
-        job = runner(request).start(
-            user.id, f"registry {target.name}", work, result_url=f"/rounds/{round_id}/registries"
+        job = start_registry_import(
+            request,
+            user,
+            round_id,
+            filename=upload.filename,
+            content=upload.file.read(),
+            accept_valid=accept_valid,
         )
         return Redirect(path=f"/rounds/{round_id}/jobs/{job.id}")
 
@@ -243,21 +197,7 @@ class RoundStepsController(Controller):
             days = 0
         if not errors:
             try:
-                issued = start_fieldwork(
-                    request.app.state.engine,
-                    round_id=round_id,
-                    actor=user.username,
-                    channel=channel,  # type: ignore[arg-type]  # checked against CHANNELS above
-                    expires_at=utcnow() + timedelta(days=days),
-                )
-                # The clear tokens exist only now: hand them to the channel at once.
-                dispatch_invitations(
-                    request.app.state.engine,
-                    issued,
-                    channel=channel,
-                    round_id=round_id,
-                    settings=request.app.state.settings,
-                )
+                launch_fieldwork(request, user, round_id, channel=channel, days=days)
             except TianpingError as exc:
                 errors.add("form", str(exc))
         if errors:
@@ -282,18 +222,7 @@ class RoundStepsController(Controller):
 
     @post("/scoring", sync_to_thread=True)
     def score(self, request: Request[Any, Any, Any], round_id: FromPath[int]) -> Redirect:
-        user = self._check(request, round_id)
-        engine = request.app.state.engine
-
-        def work(job: Job) -> str:
-            card = compute_scorecards(
-                engine, round_id=round_id, actor=user.username, user_id=user.id
-            )
-            return f"{len(card.get('enterprises', {}))} scorecards computed"
-
-        job = runner(request).start(
-            user.id, "scoring", work, result_url=f"/rounds/{round_id}/scoring"
-        )
+        job = start_scoring(request, _user(request), round_id)
         return Redirect(path=f"/rounds/{round_id}/jobs/{job.id}")
 
     @post("/review/return", sync_to_thread=True)
@@ -311,25 +240,7 @@ class RoundStepsController(Controller):
 
     @post("/issue", sync_to_thread=True)
     def issue(self, request: Request[Any, Any, Any], round_id: FromPath[int]) -> Redirect:
-        user = self._check(request, round_id)
-        issue_certificates = _service("app.domain.certificates.issuance", "issue_certificates")
-        engine, settings = request.app.state.engine, request.app.state.settings
-
-        def work(job: Job) -> str:
-            # Signing and rendering one PDF per enterprise takes long: never in the request.
-            issued = issue_certificates(
-                engine,
-                round_id=round_id,
-                approver_id=user.id,
-                actor=user.username,
-                settings=settings,
-                lang=request_lang(request),
-            )
-            return f"{len(issued)} certificates issued"
-
-        job = runner(request).start(
-            user.id, "certificates", work, result_url=f"/rounds/{round_id}/scoring"
-        )
+        job = start_issuance(request, _user(request), round_id)
         return Redirect(path=f"/rounds/{round_id}/jobs/{job.id}")
 
     @post("/certificates/{number:str}/revoke", sync_to_thread=True)
@@ -340,20 +251,53 @@ class RoundStepsController(Controller):
         number: FromPath[str],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Redirect:
-        user = self._check(request, round_id)
+        user = _user(request)
         reason = str(data.get("reason", "")).strip()[:1000]
         if not reason:
             raise TianpingError("give a reason for revoking the certificate")
-        revoke_certificate = _service("app.domain.certificates.lifecycle", "revoke_certificate")
         with write_session(request.app.state.engine) as s:
-            view = overview(s, round_id, user.body_id)
-            if number not in {c.number for c, _ in view.certificates}:
-                raise NotFoundError(f"no certificate {number} in this round")
-            revoke_certificate(s, number, reason, user.username)
+            revoke_in_round(
+                s,
+                round_id=round_id,
+                body_id=user.body_id,
+                number=number,
+                reason=reason,
+                actor=user.username,
+            )
         return Redirect(path=f"/rounds/{round_id}/scoring")
 
+    @post("/certificates/{number:str}/supersede", sync_to_thread=True)
+    def supersede(
+        self,
+        request: Request[Any, Any, Any],
+        round_id: FromPath[int],
+        number: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Redirect:
+        reason = str(data.get("reason", "")).strip()[:1000]
+        job = start_supersede(request, _user(request), round_id, number, reason)
+        return Redirect(path=f"/rounds/{round_id}/jobs/{job.id}")
+
+    @get("/certificates/{number:str}/report.pdf", sync_to_thread=True)
+    def report_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        round_id: FromPath[int],
+        number: FromPath[str],
+        db_session: DbSession,
+    ) -> File:
+        user = _user(request)
+        cert = staff_certificate(db_session, user.body_id, round_id, number)
+        found = report_file(cert, request.app.state.settings.data_dir / "reports")
+        return File(
+            path=found.path,
+            filename=found.download_name,
+            media_type="application/pdf",
+            content_disposition_type="attachment",
+        )
+
     # ---- jobs --------------------------------------------------------------------------------
-    @get("/jobs/{job_id:str}", sync_to_thread=False)
+    @get("/jobs/{job_id:str}", sync_to_thread=True)
     def job_page(
         self, request: Request[Any, Any, Any], round_id: FromPath[int], job_id: FromPath[str]
     ) -> Template:
@@ -363,7 +307,7 @@ class RoundStepsController(Controller):
             raise NotFoundError("no such job")
         return Template("rounds/job.html.j2", context={"job": job.as_dict(), "round_id": round_id})
 
-    @get("/jobs/{job_id:str}/status", sync_to_thread=False)
+    @get("/jobs/{job_id:str}/status", sync_to_thread=True)
     def job_status(
         self, request: Request[Any, Any, Any], round_id: FromPath[int], job_id: FromPath[str]
     ) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from litestar.types import ControllerRouterHandler
 from sqlmodel import Session
 
 from app.db.engine import write_session
-from app.db.models.tenancy import Enterprise, EvaluationBody
+from app.db.models.tenancy import EvaluationBody
 from app.domain.accounts.sessions import SessionUser
 from app.domain.plans.service import freeze_plan, set_plan
 from app.domain.portal.workflow import STEPS, body_enterprises, body_rounds, overview
 from app.domain.questionnaires.service import list_versions
-from app.domain.rounds.service import add_enterprise, create_round
+from app.domain.rounds.body_rounds import create_body_round
+from app.domain.rounds.service import add_enterprise
 from app.errors import NotFoundError, TianpingError
 from app.web.auth import current_user, require_staff
 from app.web.controllers.round_steps import RoundStepsController
@@ -85,21 +86,16 @@ class RoundsController(Controller):
         if not errors:
             try:
                 with write_session(request.app.state.engine) as s:
-                    body = _body(s, user.body_id or 0)
-                    ents = [s.get(Enterprise, i) for i in chosen]
-                    found = [e for e in ents if e is not None and e.body_id == body.id]
-                    if len(found) != len(chosen):
-                        raise NotFoundError("an enterprise chosen is not in your body")
-                    rnd = create_round(
+                    rnd = create_body_round(
                         s,
-                        body,
+                        body_id=user.body_id or 0,
                         code=code,
                         title=title,
                         industry=industry,
                         period_start=start,  # type: ignore[arg-type]  # errors if None
                         period_end=end,  # type: ignore[arg-type]
-                        enterprises=found,
-                        created_by=user.id,
+                        enterprise_ids=chosen,
+                        user_id=user.id,
                         actor=user.username,
                     )
                     round_id = rnd.id

@@ -1,0 +1,1 @@
+"""Status of background jobs, kept in the database."""
