@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from reports.charts import KPI_TARGETS
+from reports.complaints import ComplaintSummary
 from reports.facts import SignedFacts
+from scoring.change import MeasureChange
 
 DEFAULT_VERIFY_BASE = "https://tianping.example.org"
 
@@ -49,6 +51,11 @@ class ReportContext:
     kpi_targets: Mapping[str, tuple[str, float]] = field(default_factory=lambda: dict(KPI_TARGETS))
     exclusion_rules: str = ""
     draw_summary: str = ""  # e.g. algorithm, seed commitment, registry hash
+    # A re-evaluation's change since the round it follows (empty for any other round).
+    change_since_last: tuple[MeasureChange, ...] = ()
+    change_previous_round: str = ""  # that round's code
+    # Complaints against the standards' time limits; None leaves the section out.
+    complaints: ComplaintSummary | None = None
 
     @property
     def number(self) -> str:

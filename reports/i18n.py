@@ -92,11 +92,29 @@ TEXT: Mapping[str, Mapping[Lang, str]] = {
     "cases": {"zh": "案例数", "en": "Cases"},
     "finding": {"zh": "发现", "en": "Finding"},
     "severity": {"zh": "程度", "en": "Severity"},
+    "finding_no": {"zh": "不符合", "en": "Not met"},
+    "finding_low": {"zh": "评分偏低", "en": "Rated low"},
     "no_observations": {
         "zh": "本轮未安排现场观察。",
         "en": "No on-site observation was scheduled in this round.",
     },
     "no_previous": {"zh": "无上一轮评价结果可供比较。", "en": "No previous round to compare with."},
+    "change_since_last": {
+        "zh": "整改后复评：与上一轮相比的变化",
+        "en": "Re-evaluation: change since the last round",
+    },
+    "change_intro": {
+        "zh": "本轮为对评价项目 {round} 的复评，采用相同的评分方案。两轮为相互独立的抽样，"
+        "变化值的标准误为两轮标准误的平方和开方，自由度按Welch–Satterthwaite公式计算。",
+        "en": "This round re-evaluates round {round} under the same scoring plan. The two "
+        "rounds are independent samples: the change's SE is the root of the sum of both "
+        "squared SEs, with Welch–Satterthwaite degrees of freedom.",
+    },
+    "p_value": {"zh": "p值", "en": "p-value"},
+    "significant": {"zh": "显著", "en": "Significant"},
+    "sig_up": {"zh": "显著提升", "en": "significant improvement"},
+    "sig_down": {"zh": "显著下降", "en": "significant decline"},
+    "not_sig": {"zh": "无显著变化", "en": "no significant change"},
     "frame": {"zh": "服务案例总数", "en": "Service cases (frame)"},
     "sampled": {"zh": "抽取样本", "en": "Sampled"},
     "responded": {"zh": "有效回复", "en": "Responded"},
@@ -111,6 +129,56 @@ TEXT: Mapping[str, Mapping[Lang, str]] = {
     "item": {"zh": "题项", "en": "Item"},
     "points": {"zh": "分", "en": "pts"},
     "page": {"zh": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
+    # Complaints and timeliness (sections/complaints.html.j2).
+    "complaints": {"zh": "投诉处理与时效", "en": "Complaints and timeliness"},
+    "complaints_intro": {
+        "zh": "案例登记表记录投诉 {n} 件，其中至少一项超出标准时限的 {breaching} 件，"
+        "经消费者同意延期办结的 {extended} 件。",
+        "en": "The case registry records {n} complaints; {breaching} breached at least one of "
+        "the standards' time limits, and the closure of {extended} was extended with the "
+        "consumer's consent.",
+    },
+    "complaints_note": {
+        "zh": "表中为各类投诉在时限内处理的比例。所有投诉的时间均已知时为全面统计，无抽样误差；"
+        "否则为分层抽样估计，其下为{conf}%置信区间。尚未到期的未办结案例暂不计入；"
+        "经同意延期办结的案例不按30日时限评判。",
+        "en": "Shares of each class's complaints handled within each limit. Where every "
+        "complaint's times are known the share is a census without sampling error; otherwise "
+        "it is a stratified estimate with its {conf}% confidence interval below. Open cases "
+        "still within a limit are not counted yet; closures extended with consent are not "
+        "judged against 30 days.",
+    },
+    "complaints_none": {
+        "zh": "案例登记表中没有本企业的投诉记录。",
+        "en": "The case registry records no complaint for this enterprise.",
+    },
+    "complaints_unavailable": {
+        "zh": "投诉时效未能评价：",
+        "en": "Complaint handling times could not be evaluated: ",
+    },
+    "time_limit": {"zh": "标准时限", "en": "Time limit"},
+    "category": {"zh": "投诉类别", "en": "Complaint category"},
+    "share": {"zh": "占比", "en": "Share"},
+    "top_categories_note": {
+        "zh": "主要投诉类别按投诉件数排列，并按受理月份列出各月件数。",
+        "en": "Top complaint categories by number of complaints, with counts by month opened.",
+    },
+    "limit_first_response_24h": {"zh": "24小时内首次响应", "en": "First response within 24 h"},
+    "limit_first_response_48h": {"zh": "48小时内首次响应", "en": "First response within 48 h"},
+    "limit_assessed_48h": {"zh": "48小时内初步评估", "en": "Initial assessment within 48 h"},
+    "limit_followed_up_72h": {
+        "zh": "复杂投诉72小时内跟进",
+        "en": "Complex cases followed up within 72 h",
+    },
+    "limit_result_3_working_days": {
+        "zh": "3个工作日内给出处理结果",
+        "en": "Result within 3 working days",
+    },
+    "limit_closed_30_days": {"zh": "30日内办结", "en": "Closed within 30 days"},
+    "class_general": {"zh": "一般投诉", "en": "General"},
+    "class_complex": {"zh": "复杂投诉", "en": "Complex"},
+    "class_urgent": {"zh": "紧急投诉", "en": "Urgent"},
+    "class_all": {"zh": "全部投诉", "en": "All complaints"},
 }
 
 LIKERT: Mapping[Lang, tuple[str, ...]] = {

@@ -21,7 +21,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("app.cli.serve", "serve", "Serve the web app (checks the schema first)."),
     "demo": ("app.cli.demo", "demo", "Run a realistic demo round end to end, then serve it."),
     "user": ("app.cli.user", "app", "Users: create, disable, reset password."),
-    "audit": ("app.cli.audit", "app", "Audit log: verify the hash chain."),
+    "audit": ("app.cli.audit", "app", "Audit log: verify the hash chain, sign its head."),
     "questionnaire": (
         "app.cli.questionnaire",
         "app",
@@ -48,6 +48,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Fieldwork: invite sampled consumers, remind non-respondents, delivery status.",
     ),
     "report": ("app.cli.report", "app", "Assessment reports: render and verify."),
+    "findings": (
+        "app.cli.findings",
+        "app",
+        "Findings: mark overdue ones, escalate per the round's rule, list reminders.",
+    ),
     "keys": ("app.cli.keys", "app", "Signing keys: create and rotate."),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 BODY_CODE = "CQEC"
@@ -9,6 +10,21 @@ BODY_NAME = "消费服务质量评价中心 Consumer Service Quality Evaluation 
 ROUND_CODE = "HA-2026Q4"
 ROUND_TITLE = "家电售后服务质量评价 2026 年第四季度 · Home-appliance after-sales 2026 Q4"
 INDUSTRY = "home appliances / 家电"
+
+# The re-evaluation of the enterprises warned in the round (after their plans are accepted).
+FOLLOW_UP_CODE = "HA-2026Q4-RE"
+FOLLOW_UP_TITLE = "家电售后服务整改复评 2026 年 12 月 · After-sales re-evaluation, December 2026"
+FOLLOW_UP_PERIOD = (date(2026, 12, 1), date(2026, 12, 31))
+# Warn a composite below 50 (well inside grade E), 30 days to rectify; escalate if ignored or
+# warned again in the next round.
+RULE: dict[str, Any] = {
+    "grade_below": None,
+    "composite_below": 50.0,
+    "days_to_rectify": 30,
+    "severity": "major",
+    "escalate_when_overdue": True,
+    "escalate_when_repeated": True,
+}
 
 PLAN: dict[str, Any] = {
     "strata": ["channel"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +24,16 @@ from app.db.models.registry import ServiceCase
 from app.db.models.tenancy import Enterprise
 from app.db.models.user import Role
 from app.demo import plan as demo
-from app.demo.synthetic import ENTERPRISES, response_rate, simulate_answers, write_registry
+from app.demo.synthetic import (
+    ENTERPRISES,
+    FAILING,
+    ROUND_DAYS,
+    ROUND_START,
+    DemoEnterprise,
+    response_rate,
+    simulate_answers,
+    write_registry,
+)
 from app.domain.draws.service import draw_round
 from app.domain.plans.service import freeze_plan, set_plan
 from app.domain.questionnaires.service import as_questionnaire, publish, save_draft
@@ -37,12 +46,15 @@ from app.secrets import load_key_material
 from questionnaires.templates import load_template
 
 MARKER = ".tianping-demo"
+# The registries cover ROUND_DAYS from ROUND_START; December is left to the re-evaluation.
+PERIOD_END = date(2026, 11, 30)
 Tick = Callable[[int, int], None]  # (done, total)
 
 
 @dataclass
 class DemoResult:
     round_id: int = 0
+    round_code: str = demo.ROUND_CODE
     plan_sha256: str = ""
     witness: str = ""
     cases: int = 0
@@ -106,7 +118,9 @@ def set_up_people_and_round(engine: Engine, result: DemoResult, password: str) -
                 actor="demo",
             )
             result.logins.append((username, role.value, password))
-        for e in ENTERPRISES[:2]:
+        # The failing enterprise's viewer answers its warning with a rectification plan.
+        viewers = [*ENTERPRISES[:2], *(e for e in ENTERPRISES if e.code == FAILING)]
+        for e in viewers:
             name = f"{e.code.lower()}.viewer"
             create_user(
                 s,
@@ -129,7 +143,7 @@ def set_up_people_and_round(engine: Engine, result: DemoResult, password: str) -
             title=demo.ROUND_TITLE,
             industry=demo.INDUSTRY,
             period_start=date(2026, 10, 1),
-            period_end=date(2026, 12, 31),
+            period_end=PERIOD_END,
             enterprises=ents,
             created_by=None,
             actor=demo.ASSESSOR,
@@ -156,17 +170,24 @@ def import_registries(
     rng: np.random.Generator,
     scale: float,
     tick: Tick,
+    *,
+    enterprises: Sequence[DemoEnterprise] | None = None,
+    start: datetime = ROUND_START,
+    days: int = ROUND_DAYS,
+    folder_name: str = "registries",
 ) -> None:
+    # Looked up at call time (not as a default argument) so a caller may narrow the module's list.
+    enterprises = ENTERPRISES if enterprises is None else enterprises
     keys = load_key_material(settings)
-    folder = settings.data_dir / "registries"
+    folder = settings.data_dir / folder_name
     folder.mkdir(exist_ok=True)
-    total = len(ENTERPRISES)
-    for i, ent in enumerate(ENTERPRISES, start=1):
+    total = len(enterprises)
+    for i, ent in enumerate(enterprises, start=1):
         scaled = type(ent)(
             ent.code, ent.name_zh, ent.name_en, max(20, int(ent.cases * scale)), ent.quality
         )
         path = folder / f"{ent.code}-registry.csv"
-        write_registry(path, scaled, rng)
+        write_registry(path, scaled, rng, start=start, days=days)
         outcome = import_registry(
             engine, round_id=result.round_id, source=path, keys=keys, actor=demo.ASSESSOR
         )
@@ -186,7 +207,16 @@ def draw(engine: Engine, result: DemoResult, rng: np.random.Generator) -> None:
     result.sampled = outcome.record.sampled
 
 
-def fieldwork(engine: Engine, result: DemoResult, rng: np.random.Generator, tick: Tick) -> None:
+def fieldwork(
+    engine: Engine,
+    result: DemoResult,
+    rng: np.random.Generator,
+    tick: Tick,
+    *,
+    quality: Mapping[str, float] | None = None,
+) -> None:
+    """Invitations and simulated answers; ``quality`` overrides the enterprises' true quality
+    (a follow-up round after rectification)."""
     from app.domain.fieldwork.invitations import start_fieldwork
     from app.domain.fieldwork.submission import submit_response
 
@@ -207,7 +237,7 @@ def fieldwork(engine: Engine, result: DemoResult, rng: np.random.Generator, tick
         ).all()
         q = as_questionnaire_of_round(s, result.round_id)
     info = {inv_id: (attrs.get("channel", ""), ent) for inv_id, attrs, ent in rows}
-    quality = {e.code: e.quality for e in ENTERPRISES}
+    quality = {**{e.code: e.quality for e in ENTERPRISES}, **(quality or {})}
     dims = [
         (d.code, [(i.code, i.points or 5, i.reverse) for i in d.likert_items]) for d in q.dimensions
     ]
@@ -258,7 +288,7 @@ def score(engine: Engine, result: DemoResult, out_dir: Path) -> None:
         user_id=_user_id(engine, demo.ASSESSOR),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"scorecard-{demo.ROUND_CODE}.json"
+    path = out_dir / f"scorecard-{result.round_code}.json"
     path.write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
     result.scorecard_path = path
 
@@ -276,7 +306,9 @@ def issue(engine: Engine, settings: Settings, result: DemoResult, out_dir: Path)
     from app.domain.certificates.issuance import issue_certificates
     from app.keys_store import KeyStore
 
-    KeyStore.for_settings(settings).init(demo.BODY_NAME)
+    keys = KeyStore.for_settings(settings)
+    if not keys.exists():  # a follow-up round is signed with the keys of the first one
+        keys.init(demo.BODY_NAME)
     reviewer = _user_id(engine, demo.REVIEWER)
     assert reviewer is not None
     issued = issue_certificates(

@@ -28,6 +28,9 @@ CHANNELS: tuple[tuple[str, float, float], ...] = (
 REGIONS = ("east", "north", "south", "southwest")
 SERVICE_TYPES = ("repair", "installation", "return")
 COMPLAINT_CLASSES = ("general", "complex", "urgent")
+# Complaint categories as registries write them (share of complaints in the weights below).
+COMPLAINT_CATEGORIES = ("维修质量", "响应不及时", "收费争议", "服务态度", "配件缺货")
+CATEGORY_WEIGHTS = (0.35, 0.25, 0.15, 0.15, 0.10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,20 @@ ENTERPRISES: tuple[DemoEnterprise, ...] = (
 ROUND_START = datetime(2026, 10, 1, tzinfo=UTC)
 ROUND_DAYS = 60
 
+# The clearly failing enterprise above, and its true quality after rectification: the
+# follow-up round's answers come from this level, its registry from a later period.
+FAILING = "E008"
+RECTIFIED_QUALITY = 0.6
+# The working-day calendar (scoring/cn_workdays.yaml) ends with 2026: the follow-up's cases
+# are opened early in December so that every working-day time limit still falls inside it.
+FOLLOW_UP_START = datetime(2026, 12, 1, tzinfo=UTC)
+FOLLOW_UP_DAYS = 14
+FOLLOW_UP_CASES = 400  # at scale 1; a re-evaluation is small next to the round it follows
+
 REGISTRY_COLUMNS = (
     "case_id", "enterprise", "channel", "region", "service_type", "phone", "email",
     "opened_at", "first_response_at", "resolved_at", "complaint", "complaint_class", "outcome",
+    "assessed_at", "followed_up_at", "closed_at", "extended", "category",
 )  # fmt: skip
 
 
@@ -66,11 +80,52 @@ def _fmt(moment: datetime) -> str:
     return (moment + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def registry_rows(ent: DemoEnterprise, rng: np.random.Generator) -> Iterator[dict[str, str]]:
+def _complaint_handling(
+    opened: datetime,
+    resolved: datetime | None,
+    speed: float,
+    rng: np.random.Generator,
+) -> dict[str, str]:
+    """Assessment, follow-up call, closure, extension and category of one complaint."""
+    assessed = opened + timedelta(hours=float(rng.lognormal(np.log(3 * speed), 0.7)))
+    extended = rng.random() < 0.12
+    category = COMPLAINT_CATEGORIES[
+        int(rng.choice(len(COMPLAINT_CATEGORIES), p=np.array(CATEGORY_WEIGHTS)))
+    ]
+    followed = closed = None
+    if resolved is not None:
+        followed = max(resolved, assessed) + timedelta(hours=float(rng.uniform(12, 72)))
+        closed = followed + timedelta(hours=float(rng.lognormal(np.log(4), 0.5)))
+        if extended:  # the consumer agreed to more time, so closure comes days later
+            closed += timedelta(days=float(rng.uniform(3, 10)))
+    return {
+        "assessed_at": _fmt(assessed),
+        "followed_up_at": _fmt(followed) if followed else "",
+        "closed_at": _fmt(closed) if closed else "",
+        "extended": "1" if extended else "0",
+        "category": category,
+    }
+
+
+_NO_HANDLING = dict.fromkeys(
+    ("assessed_at", "followed_up_at", "closed_at", "extended", "category"), ""
+)
+
+
+def registry_rows(
+    ent: DemoEnterprise,
+    rng: np.random.Generator,
+    *,
+    start: datetime = ROUND_START,
+    days: int = ROUND_DAYS,
+) -> Iterator[dict[str, str]]:
+    # Complaint handling draws from a child stream so the values of the original columns
+    # (and everything drawn from ``rng`` afterwards) stay what they were before it existed.
+    handling_rng = rng.spawn(1)[0]
     shares = np.array([c[1] for c in CHANNELS])
     channel_idx = rng.choice(len(CHANNELS), size=ent.cases, p=shares / shares.sum())
     for i in range(ent.cases):
-        opened = ROUND_START + timedelta(minutes=float(rng.uniform(0, ROUND_DAYS * 24 * 60)))
+        opened = start + timedelta(minutes=float(rng.uniform(0, days * 24 * 60)))
         # Better enterprises answer and resolve faster; both have long right tails.
         speed = float(np.exp(-0.35 * ent.quality))
         first = opened + timedelta(hours=float(rng.lognormal(np.log(6 * speed), 1.0)))
@@ -93,15 +148,27 @@ def registry_rows(ent: DemoEnterprise, rng: np.random.Generator) -> Iterator[dic
             if complaint
             else "",
             "outcome": "unresolved" if unresolved else "resolved",
+            **(
+                _complaint_handling(opened, None if unresolved else resolved, speed, handling_rng)
+                if complaint
+                else _NO_HANDLING
+            ),
         }
 
 
-def write_registry(path: Path, ent: DemoEnterprise, rng: np.random.Generator) -> int:
+def write_registry(
+    path: Path,
+    ent: DemoEnterprise,
+    rng: np.random.Generator,
+    *,
+    start: datetime = ROUND_START,
+    days: int = ROUND_DAYS,
+) -> int:
     count = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=REGISTRY_COLUMNS)
         writer.writeheader()
-        for row in registry_rows(ent, rng):
+        for row in registry_rows(ent, rng, start=start, days=days):
             writer.writerow(row)
             count += 1
     return count

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import plotly
 from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -25,16 +26,28 @@ from app.db.migrate import ensure_current
 from app.web.auth import session_middleware
 from app.web.controllers.account import AccountController
 from app.web.controllers.api import API_HANDLERS
+from app.web.controllers.api_follow_up import FOLLOW_UP_API_HANDLERS
+from app.web.controllers.api_tokens import ApiTokensController
+from app.web.controllers.api_workflow import API_COMPONENTS, WORKFLOW_API_HANDLERS
 from app.web.controllers.assignments import AssignmentsController
+from app.web.controllers.complaints import ComplaintsController
 from app.web.controllers.designer import DesignerController
+from app.web.controllers.findings import FindingsController
+from app.web.controllers.follow_up import FollowUpController
+from app.web.controllers.jobs import JobsController
 from app.web.controllers.observations import ObservationsController
 from app.web.controllers.portal import PortalController
+from app.web.controllers.portal_findings import PortalFindingsController
 from app.web.controllers.public import PublicController
 from app.web.controllers.register import RegisterController
+from app.web.controllers.results import ResultsController
 from app.web.controllers.rounds import ROUND_HANDLERS
 from app.web.deps import provide_session
 from app.web.errors import exception_handlers
 from app.web.i18n import JINJA_GLOBALS
+from app.web.jobs import JobRunner
+from app.web.openapi_errors import document_error_responses
+from app.web.path_ids import bounded_path_ids
 from app.web.security import security_headers
 from app.web.survey.routes import SURVEY_HANDLERS
 
@@ -62,13 +75,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = db_engine
         app.state.settings = settings
+        app.state.jobs = JobRunner(db_engine)
+        app.state.jobs.fail_stale()
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             if owned_engine:
                 db_engine.dispose()
 
     production = settings.is_production
+    hosts = settings.host_allowlist
     csrf = CSRFConfig(
         # Without a configured secret (development) tokens last as long as the process.
         secret=settings.secret_key or secrets.token_urlsafe(32),
@@ -82,13 +99,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         route_handlers=[
             PublicController,
             AccountController,
+            ApiTokensController,
+            JobsController,
             PortalController,
             RegisterController,
+            ResultsController,
             DesignerController,
             ObservationsController,
+            FindingsController,
+            PortalFindingsController,
             AssignmentsController,
+            ComplaintsController,
             *ROUND_HANDLERS,
+            FollowUpController,
             *API_HANDLERS,
+            *WORKFLOW_API_HANDLERS,
+            *FOLLOW_UP_API_HANDLERS,
             *SURVEY_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
             create_static_files_router(
@@ -101,10 +127,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_template_engine
         ),
         exception_handlers=exception_handlers(),  # type: ignore[arg-type]
-        middleware=[security_headers(production), session_middleware(db_engine, production)],
+        middleware=[
+            security_headers(production),
+            session_middleware(db_engine, production),
+            bounded_path_ids,
+        ],
         csrf_config=csrf,
+        # A forged Host header must not steer absolute links (password reset, QR codes).
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=hosts) if hosts else None,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
-        openapi_config=OpenAPIConfig(title="Tianping API", version="1", path="/schema"),
+        on_startup=[document_error_responses],
+        openapi_config=OpenAPIConfig(
+            title="Tianping API", version="1", path="/schema", components=API_COMPONENTS
+        ),
         debug=False,
     )
 

@@ -30,6 +30,10 @@ class EvaluationRound(SQLModel, table=True):
     period_end: date
     state: str = Field(default=RoundState.DRAFT.value, max_length=32)
     previous_round_id: int | None = Field(default=None, foreign_key="evaluation_round.id")
+    # Set on a re-evaluation: the round whose findings this one follows up (same plan).
+    follows_round_id: int | None = Field(default=None, foreign_key="evaluation_round.id")
+    # Opt-in public disclosure of the round's results (grades, composites, certificates).
+    results_public: bool = Field(default=False)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     scored_by: int | None = Field(default=None, foreign_key="app_user.id")
     approved_by: int | None = Field(default=None, foreign_key="app_user.id")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -29,16 +29,22 @@ from app.db.models.round import EvaluationRound
 from app.db.models.scorecard import Scorecard
 from app.db.models.tenancy import Enterprise, EvaluationBody
 from app.domain.audit.chain import append
+from app.domain.complaints.service import complaint_summaries
+from app.domain.observations.service import Finding, observation_findings
+from app.domain.reevaluation.change import change_since_previous
 from app.domain.rounds.lifecycle import RoundState, require_four_eyes
 from app.domain.rounds.service import get_round, move, round_enterprises
 from app.errors import ConflictError, NotFoundError
 from app.keys_store import KeyStore
 from reports.batch import RenderJob, render_many
-from reports.context import ReportContext, StratumRow
+from reports.complaints import ComplaintSummary
+from reports.context import Observation, ReportContext, StratumRow
 from reports.facts import FactsInput, SignedFacts, build_facts, sign_facts
+from reports.i18n import t
 from sampling.coverage import check_coverage
 from sampling.errors import SamplingError
 from sampling.record import DrawRecord
+from scoring.change import MeasureChange
 
 Lang = Literal["zh", "en"]
 
@@ -66,6 +72,13 @@ class IssuancePlan:
     document: dict[str, Any]
     enterprises: tuple[tuple[int, str, str, int], ...]  # id, code, name, scorecard id
     strata: dict[str, tuple[StratumRow, ...]]
+    # Re-evaluations only: per enterprise code, the change since the followed round.
+    changes: dict[str, tuple[MeasureChange, ...]] = field(default_factory=dict)
+    follows_round_code: str = ""
+    # On-site observation findings per enterprise code (DESIGN §1), in visit order.
+    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    # Complaint handling against the standards' time limits, per enterprise code.
+    complaints: dict[str, ComplaintSummary] = field(default_factory=dict)
 
 
 def round_document(cards: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -146,6 +159,11 @@ def gather(
         )
     doc = round_document([(e.code, cards[e.id or 0].content) for e in ents])
     body = session.get(EvaluationBody, rnd.body_id)
+    changes: dict[str, tuple[MeasureChange, ...]] = {}
+    follows_code = ""
+    if rnd.follows_round_id is not None:
+        follows_code = get_round(session, rnd.follows_round_id, None).code
+        changes = {e.code: change_since_previous(session, round_id, e.id or 0).rows for e in ents}
     return IssuancePlan(
         round_id=round_id,
         round_code=rnd.code,
@@ -156,6 +174,22 @@ def gather(
         document=doc,
         enterprises=tuple((e.id or 0, e.code, e.name, cards[e.id or 0].id or 0) for e in ents),
         strata={e.code: _strata_rows(record, doc, e.code) for e in ents},
+        changes=changes,
+        follows_round_code=follows_code,
+        findings={e.code: tuple(observation_findings(session, round_id, e.id or 0)) for e in ents},
+        complaints=complaint_summaries(session, round_id),
+    )
+
+
+def observations(findings: Sequence[Finding], lang: Lang) -> tuple[Observation, ...]:
+    """Findings as the report's observation rows: where and when, what, and how it failed."""
+    return tuple(
+        Observation(
+            area=f"{f.outlet} ({f.visit_date.isoformat()})",
+            finding=f.item_text.get(lang) or f.item_text.get("zh") or f.item_code,
+            severity=t(f"finding_{f.reason}", lang),
+        )
+        for f in findings
     )
 
 
@@ -212,6 +246,10 @@ def render_all(
             certificate=facts,
             verify_base_url=verify_base_url,
             strata=plan.strata.get(code, ()),
+            change_since_last=plan.changes.get(code, ()),
+            change_previous_round=plan.follows_round_code,
+            observations=observations(plan.findings.get(code, ()), lang),
+            complaints=plan.complaints.get(code),
         )
         jobs.append(RenderJob(code, lang, ctx, out_dir / f"{facts.facts['number']}.pdf"))
     return render_many(plan.document, jobs, keys.pades_signer())

@@ -1,0 +1,1 @@
+"""Complaint analysis: the standards' time limits per enterprise and class, categories, breaches."""

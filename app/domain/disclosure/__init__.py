@@ -1,0 +1,1 @@
+"""Opt-in public disclosure of a round's results: pages and open data (CSV / JSON)."""

@@ -1,0 +1,1 @@
+"""Findings, rectification plans with evidence, and escalation of shortfalls (issue #10)."""
