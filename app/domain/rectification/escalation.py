@@ -25,7 +25,7 @@ from app.db.models.tenancy import Enterprise
 from app.db.types import utcnow
 from app.domain.audit.chain import append
 from app.domain.rectification.errors import RectificationInputError
-from app.domain.rectification.findings import mark_overdue, record_finding
+from app.domain.rectification.findings import REMIND_BEFORE_DAYS, mark_overdue, record_finding
 from app.domain.rectification.states import (
     AWAITING_ENTERPRISE,
     SEVERITIES,
@@ -37,8 +37,6 @@ from app.domain.rounds.service import get_round
 from app.errors import ConflictError
 
 MAX_DAYS = 365
-# Enterprises are reminded this many days before a deadline, then daily once overdue.
-REMIND_BEFORE_DAYS = 7
 
 
 @dataclass(frozen=True)

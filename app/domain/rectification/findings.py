@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ MAX_ACTION = 4000
 MAX_PLAN = 8000
 MAX_REASON = 4000
 # Findings are recorded once there is something to find: visits during fieldwork, scores after.
+# Enterprises are reminded this many days before a deadline, then daily once overdue.
+REMIND_BEFORE_DAYS = 7
 RECORDABLE_STATES = frozenset(
     {RoundState.FIELDWORK, RoundState.SCORING, RoundState.REVIEW, RoundState.ISSUED}
 )
@@ -372,6 +374,34 @@ def enterprise_findings(session: Session, enterprise_id: int, today: date) -> li
         .order_by(col(EvaluationRound.period_end).desc(), col(Finding.id))
     )
     return _rows(session, query, today)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """What the enterprise is reminded of on its portal home page."""
+
+    overdue: int
+    due_soon: int  # awaiting the enterprise, deadline within REMIND_BEFORE_DAYS
+    next_deadline: date | None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.overdue or self.due_soon)
+
+
+def enterprise_reminder(session: Session, enterprise_id: int, today: date) -> Reminder:
+    """The same horizon as the daily ``tianping findings remind`` job, shown at every login."""
+    horizon = today + timedelta(days=REMIND_BEFORE_DAYS)
+    waiting = [
+        r.finding
+        for r in enterprise_findings(session, enterprise_id, today)
+        if FindingStatus(r.finding.status) in AWAITING_ENTERPRISE
+        or r.finding.status == FindingStatus.OVERDUE
+    ]
+    overdue = [f for f in waiting if is_overdue(f, today)]
+    soon = [f for f in waiting if not is_overdue(f, today) and f.deadline <= horizon]
+    upcoming = sorted(f.deadline for f in waiting if not is_overdue(f, today))
+    return Reminder(len(overdue), len(soon), upcoming[0] if upcoming else None)
 
 
 def finding_detail(

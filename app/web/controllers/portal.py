@@ -11,6 +11,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 from litestar.response import File, Template
 
+from app.db.types import utcnow
 from app.domain.certificates.report_files import (
     enterprise_round_certificates,
     report_file,
@@ -18,6 +19,7 @@ from app.domain.certificates.report_files import (
 )
 from app.domain.observations.service import observation_findings
 from app.domain.portal.scorecards import MIN_CELL, own_rounds, own_scorecard, scorecard_rows
+from app.domain.rectification.findings import enterprise_reminder
 from app.errors import NotFoundError
 from app.web.auth import current_user, require_viewer
 from app.web.charts import chart_json
@@ -44,8 +46,10 @@ class PortalController(Controller):
 
     @get("/", sync_to_thread=True)
     def home(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-        rounds = own_rounds(db_session, _enterprise_id(request))
-        return Template("portal/home.html.j2", context={"rounds": rounds})
+        enterprise_id = _enterprise_id(request)
+        rounds = own_rounds(db_session, enterprise_id)
+        reminder = enterprise_reminder(db_session, enterprise_id, utcnow().date())
+        return Template("portal/home.html.j2", context={"rounds": rounds, "reminder": reminder})
 
     @get("/rounds/{round_id:int}", sync_to_thread=True)
     def scorecard(

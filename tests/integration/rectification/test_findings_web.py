@@ -263,7 +263,9 @@ def test_overdue_finding_takes_no_plan(
     listing = html(client, f"/rounds/{rw.round_id}/findings/")
     assert 'class="status status-overdue"' in listing.text
     login(client, "viewer2")
-    assert 'id="portal-findings-link"' in html(client, "/portal").text
+    home = html(client, "/portal").text
+    assert 'id="portal-findings-link"' in home
+    assert "1 finding(s) are overdue." in home  # reminded at every visit, not only by the job
     page = f"/portal/findings/{finding_id}"
     shown = html(client, page)
     assert 'id="overdue-note"' in shown.text
@@ -272,3 +274,23 @@ def test_overdue_finding_takes_no_plan(
     assert late.status_code == 422
     assert "it is overdue and can no longer take a plan" in late.text
     assert _count(engine, RectificationPlan) == 0
+
+
+def test_portal_home_reminds_of_deadlines_within_a_week(
+    client: TestClient[Any], rw: RectWorld, engine: Engine
+) -> None:
+    login(client, "assessor1")
+    finding_id = _record(client, rw)
+    login(client, "viewer2")
+    assert 'id="portal-reminder"' not in html(client, "/portal").text  # weeks away: no nagging
+    soon = date.today() + timedelta(days=3)
+    with write_session(engine) as s:
+        finding = s.get(Finding, finding_id)
+        assert finding is not None
+        finding.deadline = soon
+        s.add(finding)
+    home = html(client, "/portal").text
+    assert 'id="portal-reminder"' in home
+    assert "1 finding(s) are due within a week" in home
+    login(client, "viewer1")  # another enterprise: nothing of theirs to be reminded of
+    assert 'id="portal-reminder"' not in html(client, "/portal").text
