@@ -74,3 +74,10 @@ def test_pdf_rendering_never_reads_local_files(tmp_path: Any) -> None:
     pdf = html_to_pdf(html, {})
     assert pdf.startswith(b"%PDF")
     assert b"TOPSECRET" not in pdf
+
+
+def test_complaint_classes_are_named_in_the_reports_language(scorecard: dict) -> None:  # type: ignore[type-arg]
+    # The KPI table's per-class rows once printed the code ("general") in Chinese reports.
+    html = render_html(scorecard, ENTERPRISE, "zh", make_context(None), NO_CHARTS)  # type: ignore[arg-type]
+    assert "投诉平均处理时长 (一般投诉)" in html
+    assert "(general)" not in html
