@@ -33,7 +33,6 @@ from app.db.engine import read_session
 from app.db.models import SurveyResponse
 from app.web.app import create_app
 from app.web.survey.messages import MESSAGES
-from app.web.survey.pages import FAILED_TOKENS
 from tests.integration.survey.builders import fieldwork_round
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,7 +82,6 @@ def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[str]:
                 break
         except httpx.HTTPError:
             time.sleep(0.05)
-    FAILED_TOKENS.reset("127.0.0.1")
     yield base
     uv.should_exit = True
     thread.join(timeout=10)

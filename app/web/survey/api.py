@@ -19,10 +19,10 @@ from app.domain.fieldwork.errors import AnswersInvalidError, InvalidTokenError, 
 from app.domain.fieldwork.submission import submit_response
 from app.errors import ConflictError
 from app.web.survey.pages import (
-    FAILED_TOKENS,
     NO_STORE,
     client_key,
     engine_of,
+    failed_tokens,
     note_failed_token,
     throttled,
 )
@@ -45,7 +45,7 @@ def _error(status: int, code: str, message: str, **extra: Any) -> Response[dict[
 
 def _submit(request: Request[Any, Any, Any], data: ResponseIn) -> Response[dict[str, Any]]:
     if throttled(request):
-        wait = FAILED_TOKENS.retry_after(client_key(request))
+        wait = failed_tokens(request).retry_after(client_key(request))
         response = _error(429, "rate_limited", "too many failed tokens; wait and retry")
         response.headers["retry-after"] = str(int(wait) + 1)
         return response

@@ -23,7 +23,19 @@ LANG_COOKIE = "tp_lang"
 SURVEY_PATH = "/survey"
 NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 # Failed token attempts per client address: a guesser gets 20 tries per 10 minutes, then 429.
-FAILED_TOKENS = RateLimiter(limit=20, window_seconds=600)
+FAILED_TOKEN_LIMIT = 20
+FAILED_TOKEN_WINDOW_SECONDS = 600
+
+
+def failed_tokens(request: Request[Any, Any, Any]) -> RateLimiter:
+    """The app's counter of failed token attempts per client (one per app, like the login
+    limits: a module-wide counter would carry one app's history into another's)."""
+    state = request.app.state
+    found: RateLimiter | None = getattr(state, "failed_tokens", None)
+    if found is None:
+        found = RateLimiter(limit=FAILED_TOKEN_LIMIT, window_seconds=FAILED_TOKEN_WINDOW_SECONDS)
+        state.failed_tokens = found
+    return found
 
 
 def engine_of(request: Request[Any, Any, Any]) -> Engine:
@@ -40,7 +52,7 @@ def client_key(request: Request[Any, Any, Any]) -> str:
 
 
 def throttled(request: Request[Any, Any, Any]) -> bool:
-    return FAILED_TOKENS.retry_after(client_key(request)) > 0
+    return failed_tokens(request).retry_after(client_key(request)) > 0
 
 
 def note_failed_token(request: Request[Any, Any, Any], reason: str) -> None:
@@ -50,7 +62,7 @@ def note_failed_token(request: Request[Any, Any, Any], reason: str) -> None:
     address becomes a keyed reference (an unkeyed hash of an IPv4 address is reversible).
     """
     key = client_key(request)
-    FAILED_TOKENS.hit(key)
+    failed_tokens(request).hit(key)
     client = reference("client", key, log_reference_key(request.app.state))
     route = request.url.path.strip("/").split("/", 1)[0]
     log.warning("survey token rejected (%s) on /%s/…, %s", reason, route, client)

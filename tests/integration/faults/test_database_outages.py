@@ -74,48 +74,56 @@ def test_app_recovers_by_itself_when_postgresql_drops_every_connection(
         database = make_url(url).database or ""
         _, issued = fieldwork_round(engine, enterprises=5, cases_per_stratum=10)  # 100 tokens
         admin = create_engine(postgres_factory.admin_url, isolation_level="AUTOCOMMIT")  # type: ignore[union-attr]
-        stop = threading.Event()
-        killed: list[int] = []
+        try:
+            _drop_connections_while_serving(engine, admin, database, issued)
+        finally:
+            admin.dispose()  # also when an assertion fails: no connection left for the GC
 
-        def keep_killing() -> None:
-            while not stop.is_set():
-                killed.append(_terminate_all(admin, database))
-                stop.wait(0.02)
 
-        outcomes: list[tuple[int, dict[str, Any]]] = []
-        with TestClient(create_app(Settings(), engine=engine), base_url=BASE_URL) as client:
-            killer = threading.Thread(target=keep_killing)
-            killer.start()
-            try:
-                for i, inv in enumerate(issued[:60]):
-                    response = _submit(client, inv.token, f"k{i}")
-                    outcomes.append((response.status_code, response.json()))
-            finally:
-                stop.set()
-                killer.join()
-            # The "restart" is over: no manual step, every further request just works.
-            after = [_submit(client, inv.token, f"a{i}") for i, inv in enumerate(issued[60:])]
-            assert [r.status_code for r in after] == [201] * len(after)
-            assert client.get(f"/s/{issued[-1].token}", follow_redirects=False).status_code == 303
-            # Tokens whose request got a 503 are submitted again: new, or the original receipt
-            # if the commit had landed just before the connection died.
-            retried = [
-                _submit(client, issued[i].token, f"r{i}")
-                for i, (status, _) in enumerate(outcomes)
-                if status != 201
-            ]
-            assert all(r.status_code in (200, 201) for r in retried)
-        admin.dispose()
-        assert sum(killed) > 0, "no connection was ever terminated"
-        statuses = {status for status, _ in outcomes}
-        assert statuses <= {201, 503}, outcomes
-        for status, body in outcomes:
-            if status == 503:
-                assert body["code"] == "database_unavailable"
-                assert UNAVAILABLE in body["message"]
-        acknowledged = {body["receipt"] for status, body in outcomes if status == 201}
-        acknowledged |= {r.json()["receipt"] for r in after + retried}
-        assert assert_submissions_whole(engine, acknowledged) == len(issued)
+def _drop_connections_while_serving(
+    engine: Engine, admin: Engine, database: str, issued: list[Any]
+) -> None:
+    stop = threading.Event()
+    killed: list[int] = []
+
+    def keep_killing() -> None:
+        while not stop.is_set():
+            killed.append(_terminate_all(admin, database))
+            stop.wait(0.02)
+
+    outcomes: list[tuple[int, dict[str, Any]]] = []
+    with TestClient(create_app(Settings(), engine=engine), base_url=BASE_URL) as client:
+        killer = threading.Thread(target=keep_killing)
+        killer.start()
+        try:
+            for i, inv in enumerate(issued[:60]):
+                response = _submit(client, inv.token, f"k{i}")
+                outcomes.append((response.status_code, response.json()))
+        finally:
+            stop.set()
+            killer.join()
+        # The "restart" is over: no manual step, every further request just works.
+        after = [_submit(client, inv.token, f"a{i}") for i, inv in enumerate(issued[60:])]
+        assert [r.status_code for r in after] == [201] * len(after)
+        assert client.get(f"/s/{issued[-1].token}", follow_redirects=False).status_code == 303
+        # Tokens whose request got a 503 are submitted again: new, or the original receipt
+        # if the commit had landed just before the connection died.
+        retried = [
+            _submit(client, issued[i].token, f"r{i}")
+            for i, (status, _) in enumerate(outcomes)
+            if status != 201
+        ]
+        assert all(r.status_code in (200, 201) for r in retried)
+    assert sum(killed) > 0, "no connection was ever terminated"
+    statuses = {status for status, _ in outcomes}
+    assert statuses <= {201, 503}, outcomes
+    for status, body in outcomes:
+        if status == 503:
+            assert body["code"] == "database_unavailable"
+            assert UNAVAILABLE in body["message"]
+    acknowledged = {body["receipt"] for status, body in outcomes if status == 201}
+    acknowledged |= {r.json()["receipt"] for r in after + retried}
+    assert assert_submissions_whole(engine, acknowledged) == len(issued)
 
 
 # ---- read-only ---------------------------------------------------------------------------------

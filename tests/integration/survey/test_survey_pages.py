@@ -157,6 +157,18 @@ def test_failed_tokens_are_throttled(client: Client, issued: list[IssuedInvitati
     assert client.get(f"/s/{issued[0].token}", follow_redirects=False).status_code == 429
 
 
+def test_throttling_belongs_to_one_app(
+    engine: Engine, client: Client, issued: list[IssuedInvitation]
+) -> None:
+    # A module-wide counter once carried one app's failures into the next app in the same
+    # process (tests, and any embedding that builds several apps).
+    for _ in range(21):
+        client.get(f"/s/{new_token()}")
+    assert client.get(f"/s/{issued[0].token}", follow_redirects=False).status_code == 429
+    with TestClient(app=survey_app(engine, Settings())) as fresh:
+        assert fresh.get(f"/s/{issued[0].token}", follow_redirects=False).status_code == 303
+
+
 def test_failed_token_log_line_holds_neither_token_nor_address(
     client: Client, issued: list[IssuedInvitation], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -17,15 +17,12 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.web.security import security_headers
-from app.web.survey.pages import FAILED_TOKENS
 from app.web.survey.routes import SURVEY_HANDLERS
 
 WEB = Path(__file__).resolve().parents[3] / "app" / "web"
 
 
 def survey_app(engine: Engine, settings: Settings) -> Litestar:
-    FAILED_TOKENS.reset("testclient")
-    FAILED_TOKENS.reset("127.0.0.1")
     return Litestar(
         route_handlers=[
             *SURVEY_HANDLERS,
