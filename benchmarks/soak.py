@@ -23,7 +23,6 @@ acknowledged receipt stored once and whole). Exit status 1 if anything failed.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import subprocess
 import sys
@@ -31,7 +30,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -41,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import portal_bench
 from submit_load import LUA as SUBMIT_LUA
-from submit_load import WrkRun, read_receipts, write_bodies
+from submit_load import parse_wrk, read_receipts, write_bodies
 from survey_round import (
     answer_count,
     check_submissions,
@@ -97,24 +95,6 @@ def build(url: str, env: dict[str, str], scale: float, work: Path) -> tuple[int,
     if number is None:
         raise SystemExit("the demo round issued no certificate")
     return result.round_id, viewer, number
-
-
-def parse(output: str, name: str) -> WrkRun:
-    for line in output.splitlines():
-        if line.startswith("RESULT "):
-            raw: dict[str, Any] = json.loads(line[len("RESULT ") :])
-            return WrkRun(
-                seconds=raw["seconds"],
-                requests=raw["requests"],
-                statuses={int(k): v for k, v in raw["statuses"].items()},
-                p50_ms=raw["p50_ms"],
-                p95_ms=raw["p95_ms"],
-                p99_ms=raw["p99_ms"],
-                mean_ms=raw["mean_ms"],
-                max_ms=raw["max_ms"],
-                socket_errors=raw["errors"],
-            )
-    raise SystemExit(f"wrk ({name}) printed no result line:\n{output}")
 
 
 def sample_memory(pid: int, until: float, every: float) -> list[tuple[float, int]]:
@@ -218,7 +198,10 @@ def main() -> int:
                         if p.poll() is None:
                             p.send_signal(signal.SIGINT)
                             p.wait()
-            runs = [parse(out, k.name) for k, (out, _) in zip(kinds, outputs, strict=True)]
+            runs = [
+                parse_wrk(out, f"wrk ({k.name})")
+                for k, (out, _) in zip(kinds, outputs, strict=True)
+            ]
             new, replayed = read_receipts(receipts)
             check = check_submissions(url, new, replayed, answer_count(), round_code="SOAK")
         finally:

@@ -71,7 +71,8 @@ class WrkRun:
         return count / self.seconds if self.seconds else 0.0
 
 
-def _parse(output: str) -> WrkRun:
+def parse_wrk(output: str, name: str = "wrk") -> WrkRun:
+    """The RESULT line that wrk_summary.lua prints (shared with soak.py)."""
     for line in output.splitlines():
         if line.startswith("RESULT "):
             raw: dict[str, Any] = json.loads(line[len("RESULT ") :])
@@ -86,7 +87,7 @@ def _parse(output: str) -> WrkRun:
                 max_ms=raw["max_ms"],
                 socket_errors=raw["errors"],
             )
-    raise SystemExit(f"wrk printed no result line:\n{output}")
+    raise SystemExit(f"{name} printed no result line:\n{output}")
 
 
 def run_wrk(
@@ -113,7 +114,7 @@ def run_wrk(
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"wrk failed ({proc.returncode}): {err.strip()}")
-    return _parse(out)
+    return parse_wrk(out)
 
 
 def write_bodies(path: Path, tokens: list[str], replay_share: float, prefix: str) -> int:
@@ -159,7 +160,7 @@ def health_peer(wrk: str, base: str, args: argparse.Namespace) -> WrkRun:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
-    return _parse(done.stdout)
+    return parse_wrk(done.stdout)
 
 
 @dataclass(frozen=True)
