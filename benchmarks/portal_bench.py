@@ -36,9 +36,10 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from survey_round import database_url, drop_pg  # the benchmarks' shared helpers
 
 from app.config import Settings
 from app.db.engine import make_engine, write_session
@@ -53,7 +54,6 @@ from app.domain.users.service import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "portal.md"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "portal bench password 1"
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -274,26 +274,6 @@ def measure(base: str, round_id: int, cookies: list[str], args: argparse.Namespa
 
 
 # ---- main --------------------------------------------------------------------------------------
-def database_url(kind: str, data_dir: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite:///{data_dir / 'bench.sqlite3'}", None
-    name = f"tianping_portal_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", name
-
-
-def drop_pg(name: str | None) -> None:
-    if name is None:
-        return
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
