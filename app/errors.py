@@ -9,9 +9,26 @@ it to an HTTP status in one place (``app.web.errors``). Domain packages (``quest
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TianpingError(Exception):
     """Base of all application-level errors a user can cause."""
+
+
+class FieldError(TianpingError):
+    """Bad input for one named field; nothing was saved.
+
+    The English message template is kept apart from its values, so the web layer can show it
+    translated next to that field (and the API as ``field: message`` in the caller's language);
+    ``str`` is the English text for the CLI and logs.
+    """
+
+    def __init__(self, field: str, message: str, **values: Any) -> None:
+        self.field = field
+        self.message = message
+        self.values = values
+        super().__init__(f"{field}: {message % values if values else message}")
 
 
 class ConfigurationError(TianpingError):
@@ -30,6 +47,16 @@ class DatabaseUnavailableError(DatabaseError):
             message
             or "the database is unavailable or read-only at the moment; nothing was saved. "
             "Please try again in a few minutes."
+        )
+
+
+class StorageFullError(DatabaseUnavailableError):
+    """The database's disk (or quota) is full: nothing was saved; retrying works once freed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database's storage is full; nothing was saved. Please try again later: an "
+            "administrator has to free disk space first."
         )
 
 

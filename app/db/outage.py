@@ -20,12 +20,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from app.errors import DatabaseUnavailableError
+from app.errors import DatabaseUnavailableError, StorageFullError
 
 # PostgreSQL SQLSTATE classes: connection exception, insufficient resources (disk full, out of
 # memory, too many connections), operator intervention (shutdown, restart, not yet accepting).
 _PG_UNAVAILABLE_PREFIXES = ("08", "53", "57P")
 _PG_READ_ONLY = "25006"
+_PG_DISK_FULL = "53100"
 _SQLITE_UNAVAILABLE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_BUSY", "SQLITE_LOCKED")
 _SQLITE_REOPEN = ("SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN")
 
@@ -58,6 +59,19 @@ def is_unavailable(exc: BaseException) -> bool:
     return state == _PG_READ_ONLY or state.startswith(_PG_UNAVAILABLE_PREFIXES)
 
 
+def is_storage_full(exc: BaseException) -> bool:
+    """True when the database refused a write because its disk (or quota) is full."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    if orig is None:
+        return False
+    return _sqlite_name(orig) == "SQLITE_FULL" or _pg_state(orig) == _PG_DISK_FULL
+
+
+def outage_error(exc: DBAPIError) -> DatabaseUnavailableError:
+    """The domain error for an outage: a full disk says so, as waiting alone will not fix it."""
+    return StorageFullError() if is_storage_full(exc) else DatabaseUnavailableError()
+
+
 def _needs_new_connection(orig: BaseException) -> bool:
     name = _sqlite_name(orig)
     if name:
@@ -82,5 +96,5 @@ def unavailable_as_domain_error() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if is_unavailable(exc):
-            raise DatabaseUnavailableError() from exc
+            raise outage_error(exc) from exc
         raise

@@ -18,15 +18,17 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, DBAPIError
 
-from app.db.outage import is_unavailable
+from app.db.outage import is_unavailable, outage_error
 from app.errors import (
     ConflictError,
     DatabaseError,
-    DatabaseUnavailableError,
+    FieldError,
     NotFoundError,
     PermissionDeniedError,
+    StorageFullError,
     TianpingError,
 )
+from app.web.i18n import request_lang, translate
 from questionnaires.errors import QuestionnaireError
 from sampling.errors import SamplingError
 from scoring.errors import ScoringError
@@ -38,6 +40,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (PermissionDeniedError, 403, "forbidden"),
     (ConflictError, 409, "conflict"),
+    (StorageFullError, 503, "storage_full"),
     (DatabaseError, 503, "database_unavailable"),
     (QuestionnaireError, 422, "invalid_questionnaire"),
     (SamplingError, 422, "invalid_sample"),
@@ -89,10 +92,17 @@ def _respond(
     )
 
 
+def _message(request: Request[Any, Any, Any], exc: Exception) -> str:
+    if isinstance(exc, FieldError):
+        # Named for its field like request-validation errors, in the caller's language.
+        return f"{exc.field}: {translate(request_lang(request), exc.message, **exc.values)}"
+    return str(exc)
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     for error_type, status, code in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
-            return _respond(request, status, code, str(exc))
+            return _respond(request, status, code, _message(request, exc))
     return unexpected_error_handler(request, exc)
 
 
@@ -100,7 +110,7 @@ def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> 
     # A driver error that escaped the services: an outage is the clear 503, anything else a bug.
     if is_unavailable(exc):
         log.warning("database unavailable on %s %s", request.method, request.url.path)
-        return domain_error_handler(request, DatabaseUnavailableError())
+        return domain_error_handler(request, outage_error(exc))
     if isinstance(exc, DataError):
         # The value does not fit its column (a NUL character in text on PostgreSQL, a number out
         # of range): the request's fault. The driver's message may quote the value: not echoed.

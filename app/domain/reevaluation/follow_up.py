@@ -17,8 +17,13 @@ from app.db.models.tenancy import Enterprise, EvaluationBody
 from app.domain.audit.chain import append
 from app.domain.plans.service import get_plan, set_plan
 from app.domain.questionnaires.service import as_questionnaire, get_version
+from app.domain.reevaluation.errors import (
+    FollowUpConflictError,
+    FollowUpNotFoundError,
+    FollowUpRefusedError,
+)
 from app.domain.rounds.service import create_round, get_round, round_enterprises
-from app.errors import ConflictError, NotFoundError, TianpingError
+from app.errors import NotFoundError
 from scoring.instrument import specs_from_questionnaire
 
 
@@ -35,15 +40,38 @@ def check_comparable(session: Session, previous_version_id: int, version_id: int
     after = _dimension_codes(session, version_id)
     missing, extra = sorted(before - after), sorted(after - before)
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing dimension(s) {', '.join(missing)}")
-        if extra:
-            parts.append(f"extra dimension(s) {', '.join(extra)}")
-        raise ConflictError(
-            "questionnaire_version_id: not comparable with the previous round's questionnaire ("
-            + "; ".join(parts)
-            + "); a re-evaluation needs the same set of dimension codes"
+        raise FollowUpConflictError(
+            "questionnaire_version_id",
+            "Not comparable with the previous round's questionnaire (missing dimensions: "
+            "%(missing)s; extra dimensions: %(extra)s); a re-evaluation needs the same "
+            "dimension codes.",
+            missing=", ".join(missing) or "—",
+            extra=", ".join(extra) or "—",
+        )
+
+
+def _version(session: Session, version_id: int, body_id: int) -> None:
+    """NotFound, named for its field, for an unknown version or another body's."""
+    try:
+        get_version(session, version_id, body_id)
+    except NotFoundError:
+        raise FollowUpNotFoundError(
+            "questionnaire_version_id",
+            "There is no questionnaire version %(id)s; choose a published one.",
+            id=version_id,
+        ) from None
+
+
+def _free_code(session: Session, body_id: int, code: str) -> None:
+    # ``create_round`` refuses a taken code too, but in words that name no field.
+    taken = session.exec(
+        select(EvaluationRound.id).where(
+            EvaluationRound.body_id == body_id, EvaluationRound.code == code
+        )
+    ).first()
+    if taken is not None:
+        raise FollowUpConflictError(
+            "code", "A round with code %(code)s already exists; choose another code.", code=code
         )
 
 
@@ -51,13 +79,17 @@ def _chosen_enterprises(
     session: Session, previous: EvaluationRound, enterprise_ids: Sequence[int]
 ) -> list[Enterprise]:
     if not enterprise_ids:
-        raise TianpingError("enterprise_ids: a re-evaluation needs at least one enterprise")
+        raise FollowUpRefusedError(
+            "enterprise_ids", "A re-evaluation needs at least one enterprise."
+        )
     members = {e.id: e for e in round_enterprises(session, previous.id or 0)}
     outside = sorted({i for i in enterprise_ids if i not in members})
     if outside:
-        raise NotFoundError(
-            f"enterprise_ids: {', '.join(map(str, outside))} did not take part in round "
-            f"{previous.code}"
+        raise FollowUpNotFoundError(
+            "enterprise_ids",
+            "Enterprise(s) %(ids)s did not take part in round %(round)s.",
+            ids=", ".join(map(str, outside)),
+            round=previous.code,
         )
     scored = set(
         session.exec(
@@ -69,9 +101,12 @@ def _chosen_enterprises(
     )
     unscored = sorted(members[i].code for i in set(enterprise_ids) - scored)
     if unscored:
-        raise ConflictError(
-            f"round {previous.code} has no scorecard for {', '.join(unscored)}; "
-            "there is nothing to compare a re-evaluation with"
+        raise FollowUpConflictError(
+            "enterprise_ids",
+            "Round %(round)s has no scorecard for %(codes)s; there is nothing to compare a "
+            "re-evaluation with.",
+            round=previous.code,
+            codes=", ".join(unscored),
         )
     return [members[i] for i in dict.fromkeys(enterprise_ids)]
 
@@ -98,19 +133,26 @@ def create_follow_up_round(
     previous = get_round(session, previous_round_id, body_id)
     plan = get_plan(session, previous_round_id)
     if plan is None or plan.sha256 is None:
-        raise ConflictError(
-            f"round {previous.code} has no frozen scoring plan; only a scored round can be "
-            "re-evaluated"
+        raise FollowUpConflictError(
+            "round_id",
+            "Round %(round)s has no frozen scoring plan; only a scored round can be re-evaluated.",
+            round=previous.code,
         )
     if period_start <= previous.period_end:
-        raise TianpingError(
-            f"period_start: a re-evaluation covers service after round {previous.code} "
-            f"(which ends {previous.period_end}); start later"
+        raise FollowUpRefusedError(
+            "period_start",
+            "A re-evaluation covers service after round %(round)s, which ends on %(end)s; "
+            "start later.",
+            round=previous.code,
+            end=previous.period_end.isoformat(),
         )
+    if period_end < period_start:
+        raise FollowUpRefusedError("period_end", "The period cannot end before it starts.")
     enterprises = _chosen_enterprises(session, previous, enterprise_ids)
     version_id = questionnaire_version_id or plan.questionnaire_version_id
-    get_version(session, version_id, previous.body_id)  # NotFound for another body's version
+    _version(session, version_id, previous.body_id)
     check_comparable(session, plan.questionnaire_version_id, version_id)
+    _free_code(session, previous.body_id, code)
     body = session.get(EvaluationBody, previous.body_id)
     if body is None:
         raise NotFoundError(f"no round {previous_round_id}")

@@ -24,6 +24,7 @@ from app.db.engine import read_session, write_session
 from app.db.models.plan import ScoringPlan
 from app.db.models.registry import CaseRegistry, QuarantinedRow
 from app.db.models.round import EvaluationRound
+from app.db.outage import unavailable_as_domain_error
 from app.domain.audit.chain import append
 from app.domain.registry.bulk import CaseTuple, CaseWriter
 from app.domain.registry.encode import EncodingContext
@@ -175,7 +176,8 @@ def import_registry(
         known_enterprises=frozenset(ctx.enterprise_ids),
         encoding=encoding,
     )
-    with write_session(engine) as session:
+    # A full or read-only database rolls the whole import back: say so, not a driver error.
+    with unavailable_as_domain_error(), write_session(engine) as session:
         registry = CaseRegistry(round_id=round_id, file_name=source.name[:255], file_sha256=sha)
         session.add(registry)
         session.flush()

@@ -3,7 +3,8 @@
 Same service as ``app.web.controllers.follow_up``; authentication and CSRF as the other write
 endpoints (``app.web.controllers.api_workflow``). Refusals come back as ``{"error", "detail"}``
 (400 bad input, 404 unknown round / enterprise / version, 409 no frozen plan, no scorecard,
-incomparable questionnaire, code taken).
+incomparable questionnaire, code taken); the service's refusals name their field, and
+``app.web.errors`` renders them as ``field: message`` in the caller's language (``followup.po``).
 """
 
 from __future__ import annotations

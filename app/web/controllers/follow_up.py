@@ -7,7 +7,6 @@ Body scoping comes from the session: another body's round is a 404.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from app.db.engine import write_session
 from app.domain.reevaluation.choices import FollowUpChoices, follow_up_choices
+from app.domain.reevaluation.errors import FollowUpRefusedError
 from app.domain.reevaluation.follow_up import create_follow_up_round
 from app.errors import TianpingError
 from app.web.auth import require_staff
@@ -30,78 +30,16 @@ Req = Request[Any, Any, Any]
 MAX_TITLE = 200
 TEMPLATE = "rounds/follow_up.html.j2"
 
-# The service's refusals are English sentences with values in them; each known one is shown
-# next to its field in the page's language. Anything else is shown as it is, above the form.
-REFUSALS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (
-        re.compile(
-            r"period_start: a re-evaluation covers service after round (?P<round>.+) "
-            r"\(which ends (?P<end>[0-9-]+)\); start later"
-        ),
-        "period_start",
-        "A re-evaluation covers service after round %(round)s, which ends on %(end)s; start later.",
-    ),
-    (
-        re.compile(r"enterprise_ids: (?P<ids>[0-9, ]+) did not take part in round (?P<round>.+)"),
-        "enterprises",
-        "Enterprise(s) %(ids)s did not take part in round %(round)s.",
-    ),
-    (
-        re.compile(r"enterprise_ids: a re-evaluation needs at least one enterprise"),
-        "enterprises",
-        "Choose at least one enterprise.",
-    ),
-    (
-        re.compile(
-            r"round (?P<round>.+) has no scorecard for (?P<codes>.+); "
-            r"there is nothing to compare a re-evaluation with"
-        ),
-        "enterprises",
-        "Round %(round)s has no scorecard for %(codes)s; there is nothing to compare a "
-        "re-evaluation with.",
-    ),
-    (
-        re.compile(
-            r"round (?P<round>.+) has no frozen scoring plan; "
-            r"only a scored round can be re-evaluated"
-        ),
-        "form",
-        "Round %(round)s has no frozen scoring plan; only a scored round can be re-evaluated.",
-    ),
-    (
-        re.compile(
-            r"questionnaire_version_id: not comparable with the previous round's questionnaire "
-            r"\((?:missing dimension\(s\) (?P<missing>[^;]+))?(?:; )?"
-            r"(?:extra dimension\(s\) (?P<extra>[^;]+))?\); "
-            r"a re-evaluation needs the same set of dimension codes"
-        ),
-        "questionnaire_version_id",
-        "Not comparable with the previous round's questionnaire (missing dimensions: "
-        "%(missing)s; extra dimensions: %(extra)s); a re-evaluation needs the same "
-        "dimension codes.",
-    ),
-    (
-        re.compile(r"round ['\"](?P<code>.+)['\"] already exists; choose another code"),
-        "code",
-        "A round with code %(code)s already exists; choose another code.",
-    ),
-    (
-        re.compile(r"no questionnaire version [0-9]+"),
-        "questionnaire_version_id",
-        "Choose a published questionnaire version.",
-    ),
-)
+# The service names its request's fields; the form calls two of them differently.
+FORM_FIELDS = {"enterprise_ids": "enterprises", "round_id": "form"}
 
 
 def refusal(errors: FormErrors, exc: Exception) -> None:
-    message = str(exc)
-    for pattern, field, template in REFUSALS:
-        found = pattern.fullmatch(message)
-        if found:
-            values = {k: v if v is not None else "—" for k, v in found.groupdict().items()}
-            errors.add(field, template, **values)
-            return
-    errors.add("form", message)
+    """A refusal shown next to its field in the page's language, anything else above the form."""
+    if isinstance(exc, FollowUpRefusedError):
+        errors.add(FORM_FIELDS.get(exc.field, exc.field), exc.message, **exc.values)
+    else:
+        errors.add("form", str(exc))
 
 
 def default_form(choices: FollowUpChoices, lang: Lang) -> dict[str, Any]:

@@ -8,9 +8,8 @@
   ``default_transaction_read_only`` on the database, connections dropped as a failover to a
   read-only node would): writes get a clear 503, reads and replays still work, nothing
   acknowledged is lost, and once the database is writable again the next submission succeeds,
-  even on connections opened while it was read-only. A full disk takes the same path (its
-  errors are classified in ``test_outage_classification.py``; a full disk cannot be staged
-  reliably here: small rows still fit in half-empty pages).
+  even on connections opened while it was read-only. A really full disk and a filesystem
+  remounted read-only are staged in ``test_disk_full.py``.
 """
 
 from __future__ import annotations

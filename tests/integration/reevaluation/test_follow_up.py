@@ -14,6 +14,7 @@ from app.db.engine import read_session, write_session
 from app.db.models import AuditEntry, EvaluationRound, Scorecard, ScoringPlan
 from app.domain.plans.service import freeze_plan
 from app.domain.reevaluation.change import change_since_previous
+from app.domain.reevaluation.errors import FollowUpConflictError
 from app.domain.reevaluation.follow_up import create_follow_up_round
 from app.domain.rounds.service import round_enterprises
 from app.errors import ConflictError, NotFoundError, TianpingError
@@ -87,9 +88,10 @@ def test_incomparable_questionnaire_is_refused_naming_the_codes(
     engine: Engine, previous: Previous
 ) -> None:
     v2 = publish_version(engine, previous.body_id, renamed_dimension("environment", "premises"))
-    with pytest.raises(ConflictError, match="missing dimension\\(s\\) environment") as info:
+    with pytest.raises(FollowUpConflictError, match="missing dimensions: environment") as info:
         _follow_up(engine, previous, [previous.failing], questionnaire_version_id=v2)
-    assert "extra dimension(s) premises" in str(info.value)
+    assert info.value.field == "questionnaire_version_id"
+    assert info.value.values == {"missing": "environment", "extra": "premises"}
     assert _rounds_named(engine, "R1-RE") == 0  # nothing half-saved
 
 

@@ -346,7 +346,7 @@ def test_api_creates_the_follow_up_round(
 @pytest.mark.parametrize(
     ("overrides", "status", "detail"),
     [
-        ({"period_start": "2026-03-15"}, 400, "period_start: a re-evaluation covers service"),
+        ({"period_start": "2026-03-15"}, 400, "period_start: A re-evaluation covers service"),
         ({"enterprise_ids": "OUTSIDER"}, 404, "did not take part in round R1"),
         ({"enterprise_ids": []}, 400, "enterprise_ids"),
         ({"questionnaire_version_id": 999999}, 404, "no questionnaire version 999999"),
