@@ -13,10 +13,13 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from archives.expansion import ArchiveExpansionError, check_expansion
 from questionnaires.errors import Problem, QuestionnaireInvalid
 from questionnaires.xlsform_columns import CHOICES, SETTINGS, SURVEY
 
 NPS_RANGE = (("start", "0"), ("end", "10"), ("step", "1"))
+# A questionnaire of thousands of bilingual items is a few MiB of sheet XML; far more is a bomb.
+MAX_EXPANDED_BYTES = 64 << 20
 
 
 def range_parameters(text: str) -> tuple[tuple[str, str], ...]:
@@ -48,7 +51,21 @@ class Sheet:
         return values[index] if index is not None and index < len(values) else None
 
 
+def _refuse_zip_bomb(content: bytes, source: str) -> None:
+    """Before openpyxl inflates anything: the sizes the zip directory declares."""
+    try:
+        check_expansion(io.BytesIO(content), source, max_expanded_bytes=MAX_EXPANDED_BYTES)
+    except ArchiveExpansionError as exc:
+        problem = Problem(
+            source,
+            f"{exc.reason}; an XLSForm is far smaller: re-save it from Excel/WPS, or use a "
+            ".yaml/.json questionnaire",
+        )
+        raise QuestionnaireInvalid([problem], source) from None
+
+
 def open_sheets(content: bytes, source: str) -> dict[str, Sheet]:
+    _refuse_zip_bomb(content, source)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it drops (data validation, styles); harmless here.
