@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from questionnaires.errors import QuestionnaireError
+from questionnaires.messages import Param, render
 
 Operator = Literal["==", "!=", "<", "<=", ">", ">="]
 Value: TypeAlias = int | float | str
@@ -30,7 +31,19 @@ CODE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConditionSyntaxError(QuestionnaireError):
-    """A ``show_if`` text that is not a condition of the documented language."""
+    """A ``show_if`` text that is not a condition of the documented language.
+
+    ``code`` and ``params`` name the message of :mod:`questionnaires.messages` (empty for the
+    XLSForm ``relevant`` translator's messages)."""
+
+    def __init__(self, message: str, code: str = "", params: Mapping[str, Param] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, Param] = dict(params or {})
+
+    @classmethod
+    def of(cls, message_id: str, /, **params: Param) -> ConditionSyntaxError:
+        return cls(render(message_id, params), message_id, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +97,8 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
         match = _TOKEN.match(text, pos)
         if match is None or match.lastgroup is None:
             start = len(text) - len(text[pos:].lstrip())
-            raise ConditionSyntaxError(
-                f"unexpected character {text[start]!r} at position {start + 1}; "
-                "write comparisons like att1 >= 4 or q2 == 'yes'"
+            raise ConditionSyntaxError.of(
+                "condition.unexpected_character", char=text[start], position=start + 1
             )
         kind = match.lastgroup
         tokens.append((kind, match.group(kind), match.start(kind)))
@@ -103,10 +115,10 @@ class _Parser:
     def fail(self, expected: str) -> ConditionSyntaxError:
         if self.pos < len(self.tokens):
             _, value, at = self.tokens[self.pos]
-            found = f"{value!r} at position {at + 1}"
-        else:
-            found = "the end of the condition"
-        return ConditionSyntaxError(f"expected {expected} but found {found}")
+            return ConditionSyntaxError.of(
+                "condition.expected", expected=expected, token=value, position=at + 1
+            )
+        return ConditionSyntaxError.of("condition.expected_at_end", expected=expected)
 
     def peek(self) -> tuple[str, str] | None:
         if self.pos < len(self.tokens):
@@ -127,7 +139,7 @@ class _Parser:
 
     def parse(self) -> Condition:
         if not self.tokens:
-            raise ConditionSyntaxError("the condition is empty; write e.g. att1 >= 4")
+            raise ConditionSyntaxError.of("condition.empty")
         node = self.or_expr()
         if self.pos != len(self.tokens):
             raise self.fail("'and', 'or' or the end of the condition")

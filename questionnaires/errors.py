@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from questionnaires.messages import Param, render
+
 Severity = Literal["error", "warning"]
 
 
@@ -16,11 +18,29 @@ class QuestionnaireError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with an instrument, and where: a path such as
-    ``dimensions[2].items[4].code`` or, for XLSForm, ``sheet survey, row 17, column name``."""
+    ``dimensions[2].items[4].code`` or, for XLSForm, ``sheet survey, row 17, column name``.
+
+    ``code`` and ``params`` say the same as the English ``message`` in a form other languages
+    can render (see :mod:`questionnaires.messages`); ``code`` is empty for the few problems
+    that have no id yet (XLSForm workbook structure)."""
 
     location: str
     message: str
     severity: Severity = "error"
+    code: str = ""
+    params: tuple[tuple[str, Param], ...] = ()
+
+    @classmethod
+    def of(
+        cls, location: str, message_id: str, severity: Severity = "error", /, **params: Param
+    ) -> Problem:
+        """The problem ``message_id`` of :data:`~questionnaires.messages.MESSAGES`, in English."""
+        message = render(message_id, params)
+        return cls(location, message, severity, message_id, tuple(params.items()))
+
+    @property
+    def parameters(self) -> dict[str, Param]:
+        return dict(self.params)
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.location}: {self.message}"

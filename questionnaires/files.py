@@ -7,6 +7,7 @@ from pathlib import Path
 
 from questionnaires.errors import Problem, QuestionnaireError, QuestionnaireInvalid, errors_of
 from questionnaires.model import Questionnaire
+from questionnaires.reading import kind_of
 from questionnaires.serialization import TextFormat, parse_text
 from questionnaires.validation import read_and_validate
 from questionnaires.xlsform import check_xlsform
@@ -44,15 +45,14 @@ def check_file(path: Path) -> tuple[Questionnaire | None, tuple[Problem, ...]]:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            problem = Problem(source, f"not UTF-8 text (byte {exc.start + 1}); save it as UTF-8")
+            problem = Problem.of(source, "file.not_utf8", byte=exc.start + 1)
             return None, (problem,)
         data = parse_text(text, fmt, source)
     except QuestionnaireInvalid as exc:
         return None, exc.problems
     if not isinstance(data, Mapping):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        message = f"the file is {kind}; a questionnaire is a mapping with code, version, title"
-        return None, (Problem(source, message),)
+        found = "empty" if data is None else kind_of(data)
+        return None, (Problem.of(source, "file.not_a_mapping", found=found),)
     return read_and_validate(data)
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from questionnaires.conditions import normalize_condition
 from questionnaires.errors import Problem, QuestionnaireError
+from questionnaires.messages import Param
 from questionnaires.model import (
     DEFAULT_LANGUAGES,
     ITEM_TYPES,
@@ -33,6 +34,7 @@ TOP_KEYS = (
     "code", "version", "kind", "title", "languages", "scale", "na_label", "dimensions",
     "general_items",
 )  # fmt: skip
+MAX_SAFE_INTEGER = 2**53 - 1
 DIMENSION_KEYS = ("code", "name", "weight", "items")
 ITEM_KEYS = (
     "code", "type", "text", "scale", "reverse", "required", "allow_na", "show_if", "choices",
@@ -44,13 +46,14 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def error(self, location: str, message: str) -> None:
-        self.problems.append(Problem(location, message))
+    def error(self, location: str, message_id: str, /, **params: Param) -> None:
+        self.problems.append(Problem.of(location, message_id, **params))
 
+    # ``what`` below is always a term of questionnaires.messages.TERMS.
     def mapping(self, value: object, location: str, what: str) -> Mapping[str, Any] | None:
         if isinstance(value, Mapping):
             return cast(Mapping[str, Any], value)
-        self.error(location, f"{what} must be a mapping of keys to values, not {_kind(value)}")
+        self.error(location, "shape.not_mapping", what=what, found=kind_of(value))
         return None
 
     def keys(self, data: Mapping[str, Any], accepted: tuple[str, ...], location: str) -> None:
@@ -58,20 +61,22 @@ class _Reader:
             if key not in accepted:
                 self.error(
                     _join(location, str(key)),
-                    f"unknown key {key!r}; accepted keys here: {', '.join(accepted)}",
+                    "shape.unknown_key",
+                    key=_param(key),
+                    accepted=", ".join(accepted),
                 )
 
     def required(self, data: Mapping[str, Any], key: str, location: str) -> object:
         if key not in data or data[key] is None:
-            self.error(_join(location, key), f"{key!r} is required here")
+            self.error(_join(location, key), "shape.required", key=key)
             return None
         return data[key]
 
-    def text(self, value: object, location: str, what: str) -> str:
+    def text(self, value: object, location: str, what: str, **about: Param) -> str:
         if isinstance(value, str) and value.strip():
             return value
         if value is not None:  # a missing value was already reported as missing
-            self.error(location, f"{what} must be a non-empty text, not {_kind(value)}")
+            self.error(location, "shape.not_text", what=what, found=kind_of(value), **about)
         return ""
 
     def texts(self, value: object, location: str) -> Texts:
@@ -81,16 +86,16 @@ class _Reader:
         result: Texts = {}
         for lang, text in data.items():
             if not isinstance(lang, str):
-                self.error(location, f"language code {lang!r} must be a text such as zh or en")
+                self.error(location, "shape.language_not_text", lang=_param(lang))
                 continue
-            result[lang] = self.text(text, _join(location, lang), f"the {lang} text")
+            result[lang] = self.text(text, _join(location, lang), "the %(lang)s text", lang=lang)
         return result
 
     def boolean(self, data: Mapping[str, Any], key: str, location: str) -> bool:
         value = data.get(key, False)
         if isinstance(value, bool):
             return value
-        self.error(_join(location, key), f"{key!r} must be true or false, not {_kind(value)}")
+        self.error(_join(location, key), "shape.not_boolean", key=key, found=kind_of(value))
         return False
 
     def number(self, data: Mapping[str, Any], key: str, location: str) -> float | None:
@@ -98,15 +103,24 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if not self.hashable_number(value, _join(location, key)):
+                return None
             return value  # ints stay ints so that dumping gives back what was written
-        self.error(_join(location, key), f"{key!r} must be a number, not {_kind(value)}")
+        self.error(_join(location, key), "shape.not_number", key=key, found=kind_of(value))
         return None
+
+    def hashable_number(self, value: float, location: str) -> bool:
+        # Canonical JSON (RFC 8785), which fingerprints a version, has no integers beyond this.
+        if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+            self.error(location, "shape.number_too_large", limit=MAX_SAFE_INTEGER)
+            return False
+        return True
 
     def integer(self, value: object, location: str, what: str) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return value if self.hashable_number(value, location) else None
         if value is not None:
-            self.error(location, f"{what} must be a whole number, not {_kind(value)}")
+            self.error(location, "shape.not_whole_number", what=what, found=kind_of(value))
         return None
 
     def scale(self, value: object, location: str) -> Scale | None:
@@ -124,7 +138,7 @@ class _Reader:
             for lang, texts in label_map.items():
                 where = _join(_join(location, "labels"), str(lang))
                 if not isinstance(texts, list):
-                    self.error(where, f"labels must be a list of texts, not {_kind(texts)}")
+                    self.error(where, "shape.labels_not_list", found=kind_of(texts))
                     continue
                 labels[str(lang)] = tuple(
                     self.text(t, f"{where}[{n}]", "a label") for n, t in enumerate(texts)
@@ -133,7 +147,7 @@ class _Reader:
 
     def choices(self, value: object, location: str) -> tuple[Choice, ...]:
         if not isinstance(value, list):
-            self.error(location, f"choices must be a list, not {_kind(value)}")
+            self.error(location, "shape.choices_not_list", found=kind_of(value))
             return ()
         result = []
         for n, raw in enumerate(value):
@@ -162,7 +176,9 @@ class _Reader:
         if item_type not in ITEM_TYPES:
             self.error(
                 _join(location, "type"),
-                f"unknown item type {item_type!r}; accepted types: {', '.join(ITEM_TYPES)}",
+                "shape.unknown_item_type",
+                type=_param(item_type),
+                accepted=", ".join(ITEM_TYPES),
             )
             item_type = "text"  # stand-in so the rest of the item is still checked
         own_scale = self.scale(data["scale"], _join(location, "scale")) if "scale" in data else None
@@ -171,18 +187,14 @@ class _Reader:
         if item_type == "likert":
             effective = own_scale or default_scale
             if effective is None:
-                self.error(
-                    _join(location, "scale"),
-                    "this Likert item has no scale: add 'scale: {points: 5, labels: ...}' at "
-                    "the top of the questionnaire or on the item",
-                )
+                self.error(_join(location, "scale"), "shape.likert_without_scale")
             else:
                 points, labels = effective.points, dict(effective.labels)
         elif item_type == "nps":
             points = 11
         show_if = data.get("show_if")
         if show_if is not None and not isinstance(show_if, str):
-            self.error(_join(location, "show_if"), f"show_if must be a text, not {_kind(show_if)}")
+            self.error(_join(location, "show_if"), "shape.show_if_not_text", found=kind_of(show_if))
             show_if = None
         elif show_if is not None:
             # A syntax error is reported by validation, with its position; keep the text as is.
@@ -209,7 +221,7 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.error(location, f"items must be a list, not {_kind(value)}")
+            self.error(location, "shape.items_not_list", found=kind_of(value))
             return ()
         found = (self.item(raw, f"{location}[{n}]", default_scale) for n, raw in enumerate(value))
         return tuple(i for i in found if i is not None)
@@ -231,16 +243,16 @@ class _Reader:
         self.keys(data, TOP_KEYS, "")
         kind = data.get("kind", "survey")
         if kind not in KINDS:
-            self.error("kind", f"unknown kind {kind!r}; accepted kinds: {', '.join(KINDS)}")
+            self.error("kind", "shape.unknown_kind", kind=_param(kind), accepted=", ".join(KINDS))
             kind = "survey"
         languages = data.get("languages", list(DEFAULT_LANGUAGES))
         if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-            self.error("languages", "languages must be a list of language codes such as [zh, en]")
+            self.error("languages", "shape.languages_not_list")
             languages = list(DEFAULT_LANGUAGES)
         scale = self.scale(data["scale"], "scale") if data.get("scale") is not None else None
         dimensions = data.get("dimensions") or []
         if not isinstance(dimensions, list):
-            self.error("dimensions", f"dimensions must be a list, not {_kind(dimensions)}")
+            self.error("dimensions", "shape.dimensions_not_list", found=kind_of(dimensions))
             dimensions = []
         return Questionnaire(
             code=self.text(self.required(data, "code", ""), "code", "code"),
@@ -263,9 +275,18 @@ def _join(location: str, key: str) -> str:
     return f"{location}.{key}" if location else key
 
 
-def _kind(value: object) -> str:
+def _param(value: object) -> Param:
+    """A value as a message parameter: numbers and texts as they are, anything else (a list
+    where a key should be) as its repr, so ``%(key)r`` shows what was written."""
+    return value if isinstance(value, str | int | float) else repr(value)
+
+
+def kind_of(value: object) -> str:
+    """What a value is, in words (a term of ``questionnaires.messages.TERMS``)."""
     if value is None:
         return "nothing"
+    if isinstance(value, str) and not value.strip():
+        return "an empty text"  # what a blank form field sends
     names = {bool: "true/false", int: "a number", float: "a number", str: "a text"}
     names.update({list: "a list", dict: "a mapping"})
     return names.get(type(value), type(value).__name__)

@@ -13,6 +13,7 @@ import yaml
 
 from questionnaires.errors import Problem, QuestionnaireError, QuestionnaireInvalid, errors_of
 from questionnaires.model import Choice, Item, Questionnaire, Scale
+from questionnaires.reading import kind_of
 from questionnaires.validation import read_and_validate
 
 TextFormat = Literal["yaml", "json"]
@@ -110,17 +111,26 @@ _YamlLoader.add_implicit_resolver(
 )
 
 
+def _too_deep(source: str) -> QuestionnaireInvalid:
+    # The parsers recurse once per nesting level; a questionnaire needs fewer than ten.
+    return QuestionnaireInvalid([Problem.of(source, "file.too_deep")], source)
+
+
 def _parse_yaml(text: str, source: str) -> object:
     try:
         return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
+        detail = str(exc.problem or exc.context)
         raise QuestionnaireInvalid(
-            [Problem(where, f"not valid YAML: {exc.problem or exc.context}")], source
+            [Problem.of(where, "file.not_yaml", detail=detail)], source
         ) from None
     except yaml.YAMLError as exc:
-        raise QuestionnaireInvalid([Problem(source, f"not valid YAML: {exc}")], source) from None
+        problem = Problem.of(source, "file.not_yaml", detail=str(exc))
+        raise QuestionnaireInvalid([problem], source) from None
+    except RecursionError:
+        raise _too_deep(source) from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -137,9 +147,13 @@ def _parse_json(text: str, source: str) -> object:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         where = f"{source}, line {exc.lineno}, column {exc.colno}"
-        raise QuestionnaireInvalid([Problem(where, f"not valid JSON: {exc.msg}")], source) from None
+        problem = Problem.of(where, "file.not_json", detail=exc.msg)
+        raise QuestionnaireInvalid([problem], source) from None
     except QuestionnaireError as exc:
-        raise QuestionnaireInvalid([Problem(source, f"not valid JSON: {exc}")], source) from None
+        problem = Problem.of(source, "file.not_json", detail=str(exc))
+        raise QuestionnaireInvalid([problem], source) from None
+    except RecursionError:
+        raise _too_deep(source) from None
 
 
 def parse_text(text: str, fmt: TextFormat, source: str = "<string>") -> object:
@@ -154,17 +168,8 @@ def parse_text(text: str, fmt: TextFormat, source: str = "<string>") -> object:
 def loads(text: str, fmt: TextFormat, source: str = "<string>") -> Questionnaire:
     data = parse_text(text, fmt, source)
     if not isinstance(data, Mapping):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise QuestionnaireInvalid(
-            [
-                Problem(
-                    source,
-                    f"the file is {kind}; a questionnaire is a mapping with code, "
-                    "version, title and dimensions",
-                )
-            ],
-            source,
-        )
+        found = "empty" if data is None else kind_of(data)
+        raise QuestionnaireInvalid([Problem.of(source, "file.not_a_mapping", found=found)], source)
     return from_dict(data, source)
 
 

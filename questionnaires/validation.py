@@ -14,12 +14,14 @@ from questionnaires.conditions import (
     KEYWORDS,
     Compare,
     Condition,
+    ConditionSyntaxError,
     InList,
     comparisons,
     parse_condition,
     referenced_codes,
 )
 from questionnaires.errors import Problem, QuestionnaireError
+from questionnaires.messages import Param
 from questionnaires.model import LIKERT_POINTS, Item, Questionnaire, Scale, Texts
 from questionnaires.reading import read_questionnaire
 
@@ -49,74 +51,72 @@ class _Checker:
         ] + [(f"general_items[{n}]", item) for n, item in enumerate(q.general_items)]
         self.placed = [_Placed(path, k, item) for k, (path, item) in enumerate(paths)]
 
-    def error(self, location: str, message: str) -> None:
-        self.problems.append(Problem(location, message, "error"))
+    def error(self, location: str, message_id: str, /, **params: Param) -> None:
+        self.problems.append(Problem.of(location, message_id, "error", **params))
 
-    def warning(self, location: str, message: str) -> None:
-        self.problems.append(Problem(location, message, "warning"))
+    def warning(self, location: str, message_id: str, /, **params: Param) -> None:
+        self.problems.append(Problem.of(location, message_id, "warning", **params))
 
-    def translations(self, texts: Texts, location: str, what: str) -> None:
+    def translations(self, texts: Texts, location: str, what: str, **about: Param) -> None:
+        """``what`` is a term of :data:`~questionnaires.messages.TERMS`, ``about`` its values."""
         for lang in self.q.languages:
             if not texts.get(lang, "").strip():
                 self.error(
                     f"{location}.{lang}",
-                    f"{what} has no {lang} text; add it (every text needs every language of "
-                    f"'languages': {', '.join(self.q.languages)})",
+                    "text.missing_language",
+                    what=what,
+                    lang=lang,
+                    languages=", ".join(self.q.languages),
+                    **about,
                 )
         for lang in texts:
             if lang not in self.q.languages:
-                self.warning(
-                    f"{location}.{lang}",
-                    f"{lang} is not in 'languages'; add it there or remove this text",
-                )
+                self.warning(f"{location}.{lang}", "text.extra_language", lang=lang)
 
     def scale(self, scale: Scale, location: str) -> None:
         if scale.points not in LIKERT_POINTS:
             self.error(
                 f"{location}.points",
-                f"a Likert scale has {', '.join(map(str, LIKERT_POINTS))} points, "
-                f"not {scale.points}",
+                "scale.points",
+                accepted=", ".join(map(str, LIKERT_POINTS)),
+                points=scale.points,
             )
         for lang in self.q.languages:
             labels = scale.labels.get(lang)
             if labels is None:
-                self.error(f"{location}.labels.{lang}", f"the scale has no {lang} anchor labels")
+                self.error(f"{location}.labels.{lang}", "scale.missing_labels", lang=lang)
             elif scale.points in LIKERT_POINTS and len(labels) != scale.points:
                 self.error(
                     f"{location}.labels.{lang}",
-                    f"{len(labels)} {lang} labels for a {scale.points}-point scale; "
-                    "give exactly one label per point",
+                    "scale.label_count",
+                    count=len(labels),
+                    lang=lang,
+                    points=scale.points,
                 )
         for lang in scale.labels:
             if lang not in self.q.languages:
-                self.warning(f"{location}.labels.{lang}", f"{lang} is not in 'languages'")
+                self.warning(f"{location}.labels.{lang}", "scale.extra_language", lang=lang)
 
     def header(self) -> None:
         q = self.q
         if not QUESTIONNAIRE_CODE.fullmatch(q.code):
-            self.error(
-                "code",
-                "the code must start with a letter or digit and use only "
-                "letters, digits, '-', '_' and '.' (e.g. after-sales)",
-            )
+            self.error("code", "questionnaire.code_pattern")
         if q.version < 1:
-            self.error("version", f"the version must be a whole number ≥ 1, not {q.version}")
+            self.error("version", "questionnaire.version", version=q.version)
         if not q.languages:
-            self.error("languages", "list at least one language, e.g. [zh, en]")
+            self.error("languages", "questionnaire.no_languages")
         for n, lang in enumerate(q.languages):
             if not LANGUAGE_CODE.fullmatch(lang):
-                self.error(f"languages[{n}]", f"{lang!r} is not a language code such as zh or en")
+                self.error(f"languages[{n}]", "questionnaire.not_a_language", lang=lang)
             if lang in q.languages[:n]:
-                self.error(f"languages[{n}]", f"language {lang} is listed twice")
+                self.error(f"languages[{n}]", "questionnaire.language_twice", lang=lang)
         self.translations(q.title, "title", "the title")
         if q.scale is not None:
             self.scale(q.scale, "scale")
         if q.na_label is not None:
             self.translations(q.na_label, "na_label", "the 'not applicable' label")
         if not self.placed:
-            self.error(
-                "dimensions", "the questionnaire has no questions; add dimensions or general_items"
-            )
+            self.error("dimensions", "questionnaire.no_questions")
 
     def codes(self) -> None:
         first_seen: dict[str, str] = {}
@@ -126,85 +126,69 @@ class _Checker:
             if not code:
                 continue  # reported by the reader as missing
             if not ITEM_CODE.fullmatch(code) or code in KEYWORDS:
-                self.error(
-                    location,
-                    f"code {code!r} must start with a letter or '_' and use only "
-                    "letters, digits and '_' (and not be and/or/not/in)",
-                )
+                self.error(location, "code.pattern", code=code)
             if code in first_seen:
-                self.error(
-                    location,
-                    f"code {code!r} is already used at {first_seen[code]}; "
-                    "codes of items and dimensions must be unique",
-                )
+                self.error(location, "code.duplicate", code=code, first=first_seen[code])
             else:
                 first_seen[code] = location
 
     def dimensions(self) -> None:
         for n, dim in enumerate(self.q.dimensions):
             location = f"dimensions[{n}]"
-            self.translations(dim.name, f"{location}.name", f"dimension {dim.code!r}")
+            self.translations(dim.name, f"{location}.name", "dimension %(code)r", code=dim.code)
             if dim.weight is not None and dim.weight <= 0:
-                self.error(f"{location}.weight", f"weights must be > 0, not {dim.weight}")
+                self.error(f"{location}.weight", "weight.not_positive", weight=dim.weight)
             if not dim.items:
-                self.error(f"{location}.items", f"dimension {dim.code!r} has no items")
+                self.error(f"{location}.items", "dimension.no_items", code=dim.code)
             elif len(dim.likert_items) < 2:
                 self.warning(
                     f"{location}.items",
-                    f"dimension {dim.code!r} has {len(dim.likert_items)} Likert item(s); give it "
-                    "at least 2 so its reliability (Cronbach's alpha) can be measured",
+                    "dimension.few_likert_items",
+                    code=dim.code,
+                    count=len(dim.likert_items),
                 )
             lengths = sorted({i.points for i in dim.likert_items if i.points})
             if len(lengths) > 1:
                 self.warning(
                     f"{location}.items",
-                    f"dimension {dim.code!r} mixes {', '.join(map(str, lengths))}-point scales; "
-                    "use one scale length so its items are comparable",
+                    "dimension.mixed_scales",
+                    code=dim.code,
+                    lengths=", ".join(map(str, lengths)),
                 )
 
     def item(self, placed: _Placed) -> None:
         item, location = placed.item, placed.path
-        self.translations(item.text, f"{location}.text", f"item {item.code!r}")
+        self.translations(item.text, f"{location}.text", "item %(code)r", code=item.code)
         if item.weight is not None and item.weight <= 0:
-            self.error(f"{location}.weight", f"weights must be > 0, not {item.weight}")
+            self.error(f"{location}.weight", "weight.not_positive", weight=item.weight)
         if item.scale is not None:
             if item.type == "likert":
                 self.scale(item.scale, f"{location}.scale")
             else:
-                self.error(
-                    f"{location}.scale",
-                    f"a scale applies to Likert items only, not {item.type}; remove it",
-                )
+                self.error(f"{location}.scale", "item.scale_not_likert", type=item.type)
         if item.reverse and item.type != "likert":
-            self.error(f"{location}.reverse", "only Likert items can be reverse-scored")
+            self.error(f"{location}.reverse", "item.reverse_not_likert")
         if item.allow_na and item.type == "text":
-            self.error(
-                f"{location}.allow_na", "a text item can simply be left blank; remove allow_na"
-            )
+            self.error(f"{location}.allow_na", "item.text_allow_na")
         if item.type == "single_choice":
             self.choices(item, location)
         elif item.choices:
-            self.error(
-                f"{location}.choices", f"choices apply to single_choice items only, not {item.type}"
-            )
+            self.error(f"{location}.choices", "item.choices_not_single_choice", type=item.type)
 
     def choices(self, item: Item, location: str) -> None:
         if len(item.choices) < 2:
-            self.error(f"{location}.choices", "a single_choice item needs at least 2 choices")
+            self.error(f"{location}.choices", "choice.too_few")
         seen: set[str] = set()
         for n, choice in enumerate(item.choices):
             where = f"{location}.choices[{n}]"
             if choice.code and not CHOICE_CODE.fullmatch(choice.code):
-                self.error(f"{where}.code", f"choice code {choice.code!r} must not contain spaces")
+                self.error(f"{where}.code", "choice.code_spaces", code=choice.code)
             if choice.code == "na":
-                self.error(
-                    f"{where}.code",
-                    "choice code 'na' is reserved for 'not applicable'; set allow_na: true instead",
-                )
+                self.error(f"{where}.code", "choice.code_na")
             if choice.code in seen:
-                self.error(f"{where}.code", f"choice code {choice.code!r} is used twice")
+                self.error(f"{where}.code", "choice.code_twice", code=choice.code)
             seen.add(choice.code)
-            self.translations(choice.label, f"{where}.label", f"choice {choice.code!r}")
+            self.translations(choice.label, f"{where}.label", "choice %(code)r", code=choice.code)
 
     def show_if(self, placed: _Placed, by_code: Mapping[str, _Placed]) -> None:
         text = placed.item.show_if
@@ -213,19 +197,15 @@ class _Checker:
         location = f"{placed.path}.show_if"
         try:
             condition = parse_condition(text)
-        except QuestionnaireError as exc:
-            self.error(location, f"cannot read {text!r}: {exc}")
+        except ConditionSyntaxError as exc:
+            self.error(location, "show_if.unreadable", text=text, reason=exc.code, **exc.params)
             return
         for code in referenced_codes(condition):
             target = by_code.get(code)
             if target is None:
-                self.error(location, f"{code!r} is not a question of this questionnaire")
+                self.error(location, "show_if.unknown_code", code=code)
             elif target.position >= placed.position:
-                self.error(
-                    location,
-                    f"{code!r} is not an earlier question; show_if may only "
-                    "look at answers given before this question",
-                )
+                self.error(location, "show_if.not_earlier", code=code)
         for comparison in comparisons(condition):
             target = by_code.get(comparison.code)
             if target is not None:
@@ -241,24 +221,26 @@ class _Checker:
                 if isinstance(value, str) or not low <= value <= high:
                     self.error(
                         location,
-                        f"{code!r} is answered with a number from {low} to "
-                        f"{high}; {value!r} can never match",
+                        "show_if.out_of_range",
+                        code=code,
+                        low=low,
+                        high=high,
+                        value=value,
                     )
             return
         if ordered:
-            self.error(
-                location,
-                f"{code!r} is a {target.type} question; compare it with == != "
-                "or in, not with < or >",
-            )
+            self.error(location, "show_if.ordered_comparison", code=code, type=target.type)
         accepted = target.answer_codes
         for value in values:
             if not isinstance(value, str):
-                self.error(location, f"answers to {code!r} are texts; quote {value!r}")
+                self.error(location, "show_if.unquoted", code=code, value=value)
             elif accepted is not None and value not in accepted:
                 self.error(
                     location,
-                    f"{value!r} is not an answer of {code!r}; its answers: {', '.join(accepted)}",
+                    "show_if.not_an_answer",
+                    value=value,
+                    code=code,
+                    accepted=", ".join(accepted),
                 )
 
     def cycles(self, by_code: Mapping[str, _Placed]) -> None:
@@ -275,8 +257,7 @@ class _Checker:
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     self.error(
-                        f"{by_code[start].path}.show_if",
-                        f"show_if conditions form a cycle: {' → '.join(cycle)}",
+                        f"{by_code[start].path}.show_if", "show_if.cycle", cycle=" → ".join(cycle)
                     )
 
     def run(self) -> list[Problem]:

@@ -3,6 +3,7 @@ workbook becomes the native dict, validated like YAML, problems located by sheet
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -385,7 +386,7 @@ def check_xlsform(
     by sheet, row and column. Raises only when the file is not a usable workbook at all."""
     data, where, sheet_problems = xlsform_to_dict(content, source)
     q, problems = read_and_validate(data)
-    located = [Problem(locate(p.location, where), p.message, p.severity) for p in problems]
+    located = [dataclasses.replace(p, location=locate(p.location, where)) for p in problems]
     return q, (*sheet_problems, *located)
 
 

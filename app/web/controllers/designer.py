@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.db.engine import write_session
 from app.db.models.questionnaire import QuestionnaireVersion
 from app.domain.accounts.sessions import SessionUser
+from app.domain.questionnaires.drafts import update_draft
 from app.domain.questionnaires.service import (
     as_questionnaire,
     get_version,
@@ -39,22 +40,29 @@ from app.web.controllers.designer_form import (
 from app.web.controllers.rounds import staff
 from app.web.deps import DbSession
 from app.web.forms import FormErrors, text
-from app.web.i18n import parse_lang, request_lang
+from app.web.i18n import Lang, parse_lang, request_lang, translate
+from app.web.questionnaire_input import parse_questionnaire
+from app.web.questionnaire_messages import invalid_summary, problem_message
 from app.web.survey.messages import GENERAL_GROUP_TITLE, translator
 from app.web.survey.screens import build_screens
 from questionnaires import (
     ITEM_TYPES,
     Problem,
     QuestionnaireError,
+    QuestionnaireInvalid,
+    dump,
     from_dict,
     to_dict,
     validate,
 )
 from questionnaires.errors import errors_of
+from questionnaires.serialization import TextFormat
 from questionnaires.templates import list_templates, load_template
 
 Req = Request[Any, Any, Any]
 BLANK = "blank"
+# The largest questionnaire the form allows (200 questions) is far smaller.
+MAX_SOURCE_CHARS = 512 * 1024
 DEFAULT_LABELS = {
     "zh": ["很不满意", "不满意", "一般", "满意", "很满意"],
     "en": ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
@@ -97,6 +105,7 @@ def _editor(
     doc: dict[str, Any],
     problems: tuple[Problem, ...],
     errors: FormErrors | dict[str, str],
+    lang: Lang,
     *,
     status: int = 200,
     saved: bool = False,
@@ -109,9 +118,10 @@ def _editor(
         summary.append(("error", field, message, field_id(field)))
     for p in problems:
         target = nearest_field(p.location, names)
+        message = problem_message(p, lang)
         if target is not None:
-            by_field.setdefault(target, []).append(p.message)
-        summary.append((p.severity, p.location, p.message, field_id(target or "form")))
+            by_field.setdefault(target, []).append(message)
+        summary.append((p.severity, p.location, message, field_id(target or "form")))
     return Template(
         "designer/edit.html.j2",
         context={
@@ -186,6 +196,8 @@ class DesignerController(Controller):
                         s, body_id=user.body_id or 0, questionnaire=q, actor=user.username
                     )
                 return Redirect(path=f"/designer/{created.id}")
+            except QuestionnaireInvalid as exc:
+                errors.add("code", invalid_summary(exc, errors.lang))
             except QuestionnaireError as exc:
                 errors.add("code", str(exc).splitlines()[-1].strip())
         return self._index(db_session, user, errors, data)
@@ -195,7 +207,10 @@ class DesignerController(Controller):
         user = staff(request)
         version = get_version(db_session, version_id, user.body_id or 0)
         saved = request.query_params.get("saved") == "1"
-        return _editor(version, dict(version.content), validate(version.content), {}, saved=saved)
+        lang = request_lang(request)
+        return _editor(
+            version, dict(version.content), validate(version.content), {}, lang, saved=saved
+        )
 
     @post("/{version_id:int}", sync_to_thread=True)
     def save(
@@ -222,7 +237,7 @@ class DesignerController(Controller):
             )
         problems = validate(compact(doc))
         if errors or errors_of(problems):
-            return _editor(version, doc, problems, errors, status=422)
+            return _editor(version, doc, problems, errors, errors.lang, status=422)
         q = from_dict(compact(doc), source=f"{version.code} v{version.version}")
         with write_session(request.app.state.engine) as s:
             current = get_version(s, version_id, body_id)
@@ -230,6 +245,54 @@ class DesignerController(Controller):
             if current.sha256 != version.sha256:
                 raise ConflictError("someone saved this draft a moment ago; reload the page")
             saved = save_draft(s, body_id=body_id, questionnaire=q, actor=user.username)
+        return Redirect(path=f"/designer/{saved.id}?saved=1")
+
+    @get("/{version_id:int}/source", sync_to_thread=True)
+    def source(self, request: Req, version_id: FromPath[int], db_session: DbSession) -> Template:
+        """The whole questionnaire as YAML or JSON text, for those who prefer editing a file."""
+        user = staff(request)
+        version = get_version(db_session, version_id, user.body_id or 0)
+        fmt = _text_format(request.query_params.get("format"))
+        text_ = dump(as_questionnaire(version), fmt)
+        return _source_editor(version, fmt, text_, validate(version.content), request_lang(request))
+
+    @post("/{version_id:int}/source", sync_to_thread=True)
+    def save_source(
+        self,
+        request: Req,
+        version_id: FromPath[int],
+        db_session: DbSession,
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        user = staff(request)
+        body_id = user.body_id or 0
+        version = get_version(db_session, version_id, body_id)
+        _refuse_published(version)
+        lang = request_lang(request)
+        fmt = _text_format(str(data.get("format") or ""))
+        source = str(data.get("source") or "")
+        if len(source) > MAX_SOURCE_CHARS:
+            message = translate(lang, "At most %(n)s characters.", n=MAX_SOURCE_CHARS)
+            return _source_editor(version, fmt, "", (Problem("source", message),), lang, status=422)
+        if data.get("sha256") != version.sha256:
+            raise ConflictError(
+                "someone saved this draft after you opened it; copy your changes, reload the "
+                "page and apply them again"
+            )
+        where = f"{version.code} v{version.version}"
+        try:
+            parsed = parse_questionnaire(source, fmt, where)
+        except QuestionnaireInvalid as exc:
+            return _source_editor(version, fmt, source, exc.problems, lang, status=422)
+        with write_session(request.app.state.engine) as s:
+            saved = update_draft(
+                s,
+                version_id=version_id,
+                body_id=body_id,
+                questionnaire=parsed,
+                actor=user.username,
+                expected_sha256=version.sha256,
+            )
         return Redirect(path=f"/designer/{saved.id}?saved=1")
 
     @post("/{version_id:int}/edit", sync_to_thread=True)
@@ -286,6 +349,32 @@ class DesignerController(Controller):
             },
             headers={"cache-control": "no-store"},
         )
+
+
+def _text_format(value: str | None) -> TextFormat:
+    return "json" if value == "json" else "yaml"
+
+
+def _source_editor(
+    version: QuestionnaireVersion,
+    fmt: TextFormat,
+    source: str,
+    problems: tuple[Problem, ...],
+    lang: Lang,
+    *,
+    status: int = 200,
+) -> Template:
+    return Template(
+        "designer/source.html.j2",
+        context={
+            "version": version,
+            "format": fmt,
+            "source": source,
+            "problems": [(p.severity, p.location, problem_message(p, lang)) for p in problems],
+            "n_errors": len(errors_of(problems)),
+        },
+        status_code=status,
+    )
 
 
 def _refuse_published(version: QuestionnaireVersion) -> None:

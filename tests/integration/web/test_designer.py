@@ -140,7 +140,7 @@ def test_designer_end_to_end(web_client: TestClient[Any], world: World, engine: 
     r = _save(web_client, vid, fields)
     assert r.status_code == 422
     assert f"dimensions[0].items[{n_items}].code" in r.text
-    assert "is already used at" in r.text
+    assert "题目和维度的代码必须唯一" in r.text  # the library's message, in the default zh
     field = f"f-dimensions-0-items-{n_items}-code"
     assert f'id="{field}" name="dimensions[0].items[{n_items}].code"' in r.text
     assert f'aria-describedby="{field}-error-1' in r.text
