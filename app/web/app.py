@@ -26,7 +26,13 @@ from app.db.migrate import ensure_current
 from app.web.auth import session_middleware
 from app.web.controllers.account import AccountController
 from app.web.controllers.api import API_HANDLERS
+from app.web.controllers.api_assignments import ASSIGNMENTS_API_HANDLERS
+from app.web.controllers.api_complaints import COMPLAINTS_API_HANDLERS
+from app.web.controllers.api_findings import FINDINGS_API_HANDLERS
 from app.web.controllers.api_follow_up import FOLLOW_UP_API_HANDLERS
+from app.web.controllers.api_observations import OBSERVATIONS_API_HANDLERS
+from app.web.controllers.api_questionnaires import QUESTIONNAIRES_API_HANDLERS
+from app.web.controllers.api_reports import REPORTS_API_HANDLERS
 from app.web.controllers.api_tokens import ApiTokensController
 from app.web.controllers.api_workflow import API_COMPONENTS, WORKFLOW_API_HANDLERS
 from app.web.controllers.assignments import AssignmentsController
@@ -115,6 +121,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             *API_HANDLERS,
             *WORKFLOW_API_HANDLERS,
             *FOLLOW_UP_API_HANDLERS,
+            *OBSERVATIONS_API_HANDLERS,
+            *QUESTIONNAIRES_API_HANDLERS,
+            *FINDINGS_API_HANDLERS,
+            *COMPLAINTS_API_HANDLERS,
+            *ASSIGNMENTS_API_HANDLERS,
+            *REPORTS_API_HANDLERS,
             *SURVEY_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
             create_static_files_router(
