@@ -78,9 +78,16 @@ def _decoded(token: str, secret: str) -> str | None:
     return value if compare_digest(signature, expected) else None
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def csrf_unless_bearer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Cookie-authenticated writes must send the CSRF cookie's token in the CSRF header."""
-    if is_bearer(connection):
+    """Cookie-authenticated writes must send the CSRF cookie's token in the CSRF header.
+
+    Reads (GET, HEAD, OPTIONS) change nothing, so the browser session may make them without
+    the header, whatever guards the controller carries.
+    """
+    if is_bearer(connection) or connection.scope.get("method") in _SAFE_METHODS:
         return
     config = connection.app.csrf_config
     if config is None:

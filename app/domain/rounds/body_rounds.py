@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.db.models.round import EvaluationRound
 from app.db.models.tenancy import Enterprise, EvaluationBody
-from app.domain.rounds.service import create_round
+from app.domain.rounds.service import add_enterprise, create_round
 from app.errors import NotFoundError
 
 
@@ -46,3 +46,13 @@ def create_body_round(
         created_by=user_id,
         actor=actor,
     )
+
+
+def add_body_enterprise(
+    session: Session, *, body_id: int, code: str, name: str, industry: str, actor: str
+) -> Enterprise:
+    """Register an enterprise in the caller's body (a code taken there is a conflict)."""
+    body = session.get(EvaluationBody, body_id)
+    if body is None:
+        raise NotFoundError("no such evaluation body")
+    return add_enterprise(session, body, code, name, industry=industry, actor=actor)

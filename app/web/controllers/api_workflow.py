@@ -29,7 +29,7 @@ from app.domain.draws.service import draw_round
 from app.domain.jobs.store import JobStatus
 from app.domain.plans.service import freeze_plan, set_plan
 from app.domain.portal.workflow import body_enterprises
-from app.domain.rounds.body_rounds import create_body_round
+from app.domain.rounds.body_rounds import add_body_enterprise, create_body_round
 from app.domain.rounds.service import get_round
 from app.domain.scoring_runs.service import return_for_rescoring
 from app.errors import NotFoundError, TianpingError
@@ -90,6 +90,12 @@ class EnterpriseOut(msgspec.Struct):
     id: int
     code: str
     name: str
+
+
+class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Code
+    name: Title
+    industry: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
 class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -225,6 +231,25 @@ class WorkflowApi(Controller):
             EnterpriseOut(e.id or 0, e.code, e.name)
             for e in body_enterprises(db_session, user.body_id or 0)
         ]
+
+    @post(
+        "/enterprises",
+        sync_to_thread=True,
+        status_code=HTTP_201_CREATED,
+        summary="Register an enterprise in the caller's body",
+    )
+    def add_enterprise(self, request: Req, data: JSONBody[EnterpriseIn]) -> EnterpriseOut:
+        user = _staff(request)
+        with write_session(request.app.state.engine) as s:
+            ent = add_body_enterprise(
+                s,
+                body_id=user.body_id or 0,
+                code=data.code.strip(),
+                name=data.name.strip(),
+                industry=data.industry.strip(),
+                actor=user.username,
+            )
+            return EnterpriseOut(ent.id or 0, ent.code, ent.name)
 
     @put("/rounds/{round_id:int}/plan", sync_to_thread=True, summary="Set the scoring plan")
     def set_plan(self, request: Req, round_id: FromPath[int], data: JSONBody[PlanIn]) -> PlanOut:

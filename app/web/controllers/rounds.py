@@ -14,13 +14,11 @@ from litestar.types import ControllerRouterHandler
 from sqlmodel import Session
 
 from app.db.engine import write_session
-from app.db.models.tenancy import EvaluationBody
 from app.domain.accounts.sessions import SessionUser
 from app.domain.plans.service import freeze_plan, set_plan
 from app.domain.portal.workflow import STEPS, body_enterprises, body_rounds, overview
 from app.domain.questionnaires.service import list_versions
-from app.domain.rounds.body_rounds import create_body_round
-from app.domain.rounds.service import add_enterprise
+from app.domain.rounds.body_rounds import add_body_enterprise, create_body_round
 from app.errors import NotFoundError, TianpingError
 from app.web.auth import current_user, require_staff
 from app.web.controllers.round_steps import RoundStepsController
@@ -36,13 +34,6 @@ def staff(request: Request[Any, Any, Any]) -> SessionUser:
     if user is None or user.body_id is None:
         raise NotFoundError("no such page")
     return user
-
-
-def _body(session: Session, body_id: int) -> EvaluationBody:
-    body = session.get(EvaluationBody, body_id)
-    if body is None:
-        raise NotFoundError("no such evaluation body")
-    return body
 
 
 class RoundsController(Controller):
@@ -129,11 +120,11 @@ class RoundsController(Controller):
         if not errors:
             try:
                 with write_session(request.app.state.engine) as s:
-                    add_enterprise(
+                    add_body_enterprise(
                         s,
-                        _body(s, user.body_id or 0),
-                        code,
-                        name,
+                        body_id=user.body_id or 0,
+                        code=code,
+                        name=name,
                         industry=industry,
                         actor=user.username,
                     )

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from app.db.engine import read_session, write_session
-from app.db.models import ApiToken, AuditEntry, User
+from app.db.models import ApiToken, AuditEntry, Enterprise, User
 from app.db.types import utcnow
 from app.domain.accounts.api_tokens import create_token
 from tests.integration.web.helpers import World, csrf_token, html, login
@@ -190,3 +190,52 @@ def test_cookie_api_writes_need_csrf_bearer_writes_do_not(
         headers=bearer(staff),
     )
     assert r.status_code == 200, r.text
+
+
+def test_cookie_api_reads_need_no_csrf_header(
+    web_client: TestClient,
+    world: World,  # type: ignore[type-arg]
+) -> None:
+    # A read changes nothing: the browser session may make it without the header, even on a
+    # controller whose writes are CSRF-guarded.
+    login(web_client, "assessor1")
+    r = web_client.get("/api/v1/enterprises")
+    assert r.status_code == 200, r.text
+    assert {e["code"] for e in r.json()} >= {"E1", "E2"}
+    r = web_client.post("/api/v1/enterprises", json={"code": "E9", "name": "Nine"})
+    assert r.status_code == 403
+    assert "CSRF" in r.json()["detail"]
+
+
+def test_enterprises_are_registered_through_the_api(
+    web_client: TestClient,
+    world: World,
+    engine: Engine,  # type: ignore[type-arg]
+) -> None:
+    staff = make_token(engine, "assessor1")
+    other_body = make_token(engine, "assessor3")
+    viewer = make_token(engine, "viewer1")
+    body = {"code": "E9", "name": "九号企业", "industry": "appliances"}
+    r = web_client.post("/api/v1/enterprises", json=body, headers=bearer(staff))
+    assert r.status_code == 201, r.text
+    assert r.json()["code"] == "E9"
+    assert r.json()["name"] == "九号企业"
+    with read_session(engine) as s:
+        audits = s.exec(select(AuditEntry).where(AuditEntry.action == "enterprise.create")).all()
+    r = web_client.post("/api/v1/enterprises", json=body, headers=bearer(staff))
+    assert r.status_code == 409
+    assert r.json()["error"] == "conflict"
+    # The same code is free in another body; a viewer may not register enterprises at all.
+    r = web_client.post("/api/v1/enterprises", json=body, headers=bearer(other_body))
+    assert r.status_code == 201, r.text
+    r = web_client.post("/api/v1/enterprises", json=body, headers=bearer(viewer))
+    assert r.status_code in (403, 404)
+    r = web_client.post(
+        "/api/v1/enterprises", json={"code": "", "name": "x"}, headers=bearer(staff)
+    )
+    assert r.status_code == 400
+    with read_session(engine) as s:
+        names = s.exec(select(Enterprise.code).where(Enterprise.code == "E9")).all()
+        later = s.exec(select(AuditEntry).where(AuditEntry.action == "enterprise.create")).all()
+    assert len(names) == 2
+    assert len(later) == len(audits) + 1
