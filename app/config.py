@@ -42,6 +42,9 @@ class Settings:
     allowed_hosts: str = ""
     # Largest evidence file an enterprise may upload with a rectification plan (10 MiB).
     evidence_max_bytes: int = 10 * 1024 * 1024
+    # Working-day calendar (YAML, see scoring/data/cn_workdays.yaml) for KPI deadlines; empty:
+    # the bundled mainland-China one. Needed for rounds in years the bundled file lacks.
+    workday_calendar: str = ""
 
     @property
     def effective_database_url(self) -> str:
@@ -76,6 +79,8 @@ _FIELDS = {f.name: f for f in fields(Settings)}
 def _coerce(key: str, raw: object, source: str) -> object:
     if key == "data_dir":
         return Path(str(raw)).expanduser()
+    if key == "workday_calendar":
+        return str(Path(str(raw)).expanduser()) if str(raw).strip() else ""
     if key == "retention_days":
         try:
             value = int(str(raw))

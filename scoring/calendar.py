@@ -37,7 +37,8 @@ class WorkdayCalendar:
         if outside:
             raise CalendarError(
                 f"working-day calendar covers {list(self.years)}, not {outside}; "
-                "pass a calendar file for those years"
+                "supply a calendar file that covers them (`tianping score --calendar`, or the "
+                "app's workday_calendar setting)"
             )
 
     def add_workdays(self, days: DayArray, k: int) -> DayArray:

@@ -56,6 +56,7 @@ from app.web.openapi_errors import document_error_responses
 from app.web.path_ids import bounded_path_ids
 from app.web.security import security_headers
 from app.web.survey.routes import SURVEY_HANDLERS
+from app.workdays import workday_calendar
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     db_engine = engine or make_engine(settings.effective_database_url)
     # Refuse to start on an unmigrated schema rather than fail on the first request.
     ensure_current(db_engine)
+    workday_calendar(settings)  # likewise a configured calendar file that cannot be read
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

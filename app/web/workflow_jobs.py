@@ -30,6 +30,7 @@ from app.errors import NotFoundError, TianpingError
 from app.secrets import load_key_material
 from app.web.i18n import request_lang
 from app.web.jobs import Job, JobRunner
+from app.workdays import workday_calendar
 
 REGISTRY_SUFFIXES = (".csv", ".xlsx")
 
@@ -102,7 +103,13 @@ def start_scoring(request: Req, user: SessionUser, round_id: int) -> JobStatus:
     engine = request.app.state.engine
 
     def work(job: Job) -> str:
-        card = compute_scorecards(engine, round_id=round_id, actor=user.username, user_id=user.id)
+        card = compute_scorecards(
+            engine,
+            round_id=round_id,
+            actor=user.username,
+            user_id=user.id,
+            calendar=workday_calendar(request.app.state.settings),
+        )
         return f"{len(card.get('enterprises', {}))} scorecards computed"
 
     return runner(request).start(user.id, "scoring", work, result_url=f"/rounds/{round_id}/scoring")
@@ -116,7 +123,7 @@ def start_issuance(request: Req, user: SessionUser, round_id: int) -> JobStatus:
     with read_session(engine) as s:
         # The issuance's own read phase: state, four eyes, coverage and plan hash are refused
         # now rather than after the caller has started polling.
-        gather(s, round_id, user.id)
+        gather(s, round_id, user.id, calendar=workday_calendar(settings))
 
     def work(job: Job) -> str:
         # Signing and rendering one PDF per enterprise takes long: never in the request.

@@ -36,6 +36,7 @@ from app.domain.rounds.lifecycle import RoundState, require_four_eyes
 from app.domain.rounds.service import get_round, move, round_enterprises
 from app.errors import ConflictError, NotFoundError
 from app.keys_store import KeyStore
+from app.workdays import workday_calendar
 from reports.batch import RenderJob, render_many
 from reports.complaints import ComplaintSummary
 from reports.context import Observation, ReportContext, StratumRow
@@ -44,6 +45,7 @@ from reports.i18n import t
 from sampling.coverage import check_coverage
 from sampling.errors import SamplingError
 from sampling.record import DrawRecord
+from scoring.calendar import WorkdayCalendar
 from scoring.change import MeasureChange
 
 Lang = Literal["zh", "en"]
@@ -117,7 +119,11 @@ def _strata_rows(record: DrawRecord, doc: dict[str, Any], code: str) -> tuple[St
 
 
 def gather(
-    session: Session, round_id: int, approver_id: int, state: RoundState = RoundState.REVIEW
+    session: Session,
+    round_id: int,
+    approver_id: int,
+    state: RoundState = RoundState.REVIEW,
+    calendar: WorkdayCalendar | None = None,
 ) -> IssuancePlan:
     """Check every issuance precondition and collect what signing and rendering need."""
     rnd = get_round(session, round_id, None)
@@ -177,7 +183,7 @@ def gather(
         changes=changes,
         follows_round_code=follows_code,
         findings={e.code: tuple(observation_findings(session, round_id, e.id or 0)) for e in ents},
-        complaints=complaint_summaries(session, round_id),
+        complaints=complaint_summaries(session, round_id, calendar=calendar),
     )
 
 
@@ -275,7 +281,7 @@ def issue_certificates(
     valid_until = today + timedelta(days=valid_days)
     keys = KeyStore.for_settings(settings)
     with read_session(engine) as session:
-        plan = gather(session, round_id, approver_id)
+        plan = gather(session, round_id, approver_id, calendar=workday_calendar(settings))
     signed = sign_all(plan, keys, today, valid_until)
     target = out_dir or settings.data_dir / "reports"
     files = render_all(

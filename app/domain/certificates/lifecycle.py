@@ -25,6 +25,7 @@ from app.domain.certificates.issuance import (
 from app.domain.rounds.lifecycle import RoundState
 from app.errors import ConflictError
 from app.keys_store import KeyStore
+from app.workdays import workday_calendar
 
 MAX_REASON = 1000
 
@@ -88,7 +89,9 @@ def supersede_certificate(
     with read_session(engine) as session:
         old = certificate_by_number(session, number.strip())
         _require_valid(old)
-        plan = gather(session, old.round_id, approver_id, RoundState.ISSUED)
+        plan = gather(
+            session, old.round_id, approver_id, RoundState.ISSUED, workday_calendar(settings)
+        )
     plan = replace(
         plan, enterprises=tuple(e for e in plan.enterprises if e[0] == old.enterprise_id)
     )

@@ -25,7 +25,7 @@ from app.domain.rounds.lifecycle import RoundState
 from app.domain.rounds.service import get_round, move, round_enterprises
 from app.domain.scoring_runs.frames import round_tables
 from app.errors import ConflictError
-from scoring.calendar import load_calendar
+from scoring.calendar import WorkdayCalendar, load_calendar
 from scoring.instrument import general_likert_items, specs_from_questionnaire
 from scoring.plan import validate_plan
 from scoring.scorecard import score_round
@@ -50,7 +50,12 @@ def round_document(session: Session, round_id: int) -> dict[str, Any] | None:
 
 
 def compute_scorecards(
-    engine: Engine, *, round_id: int, actor: str, user_id: int | None
+    engine: Engine,
+    *,
+    round_id: int,
+    actor: str,
+    user_id: int | None,
+    calendar: WorkdayCalendar | None = None,
 ) -> dict[str, Any]:
     """Score the round (fieldwork → scoring → review) and store one scorecard per enterprise."""
     with read_session(engine) as session:
@@ -76,7 +81,8 @@ def compute_scorecards(
     # The one loader and serialiser shared with `tianping score`.
     from app.cli.score import build_round, json_safe
 
-    data = build_round(plan, items, tables.frame, tables.responses, tables.sample, load_calendar())
+    workdays = calendar or load_calendar()
+    data = build_round(plan, items, tables.frame, tables.responses, tables.sample, workdays)
     card: dict[str, Any] = json_safe(
         score_round(data, dims, plan, overall_item=overall, previous=previous)
     )

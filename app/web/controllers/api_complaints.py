@@ -21,6 +21,7 @@ from app.domain.complaints.service import ComplaintView, round_complaints
 from app.web.auth import require_staff
 from app.web.controllers.api_workflow import API_SECURITY, _staff
 from app.web.deps import DbSession, keyring
+from app.workdays import workday_calendar
 
 Req = Request[Any, Any, Any]
 EnterpriseFilter = Annotated[int | None, QueryParameter(name="enterprise_id", ge=1, le=2**63 - 1)]
@@ -51,6 +52,7 @@ class ComplaintsApi(Controller):
             _staff(request).body_id or 0,
             enterprise_id=enterprise_id,
             ring=keyring(request.app.state),
+            calendar=workday_calendar(request.app.state.settings),
         )
 
 

@@ -19,6 +19,7 @@ from app.web.controllers.rounds import staff
 from app.web.deps import DbSession, keyring
 from app.web.forms import FormErrors
 from app.web.i18n import request_lang, translate
+from app.workdays import workday_calendar
 from scoring.errors import CalendarError
 
 Req = Request[Any, Any, Any]
@@ -67,6 +68,7 @@ class ComplaintsController(Controller):
                     body_id,
                     enterprise_id=chosen,
                     ring=keyring(request.app.state),
+                    calendar=workday_calendar(request.app.state.settings),
                 )
             except ComplaintDataError as exc:
                 errors.add(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 
+from app.config import Settings
+from app.errors import ConfigurationError
 from app.pii import Keyring
+from app.web.app import create_app
 from tests.integration.complaints.builders import Case, add_cases
-from tests.integration.web.helpers import World, html, login
+from tests.integration.web.helpers import BASE_URL, World, html, login
 
 CASES = [
     Case("C-OK", first=2, assessed=3, resolved=4, closed=5, phone="+8613812345678"),
@@ -104,3 +109,25 @@ def test_viewers_other_bodies_and_anonymous_get_nothing(
     assert "C-LATE" not in other.text
     own = html(web_client, f"/rounds/{world.round_other_body}/complaints/")
     assert own.status_code == 200
+
+
+def test_the_configured_working_day_calendar_is_the_one_used(
+    engine: Engine, world: World, tmp_path: Path
+) -> None:
+    # A calendar file for 2027 only: the round's 2026 cases are outside it, and the page says
+    # so, which shows that the app counts with the configured file and not the bundled one.
+    path = tmp_path / "cal2027.yaml"
+    path.write_text("years: [2027]\nholidays: []\nworkdays: []\n", encoding="utf-8")
+    app = create_app(Settings(workday_calendar=str(path)), engine=engine)
+    with TestClient(app, base_url=BASE_URL) as client:
+        _setup(client, engine, world, CASES)
+        login(client, "assessor1")
+        page = _page(client, f"/rounds/{world.round_a}/complaints/", "en")
+    assert page.status_code == 422
+    assert "does not cover these complaints" in page.text
+    assert "[2027]" in page.text
+
+
+def test_an_unreadable_calendar_file_stops_the_app_at_start(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="workday_calendar"):
+        create_app(Settings(workday_calendar=str(tmp_path / "missing.yaml")), engine=engine)
