@@ -48,7 +48,8 @@ def _user(request: Request[Any, Any, Any]) -> Any:
 
 class StaffApi(Controller):
     path = "/api/v1/rounds"
-    guards = [require_staff]  # noqa: RUF012
+    guards = [require_staff, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["rounds"]  # noqa: RUF012
     security = API_SECURITY
 
@@ -79,8 +80,6 @@ class StaffApi(Controller):
         "/",
         sync_to_thread=True,
         status_code=HTTP_201_CREATED,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         summary="Create a round",
     )
     def create_round(self, request: Request[Any, Any, Any], data: JSONBody[RoundIn]) -> RoundOut:
@@ -115,7 +114,8 @@ class StaffApi(Controller):
 
 class PortalApi(Controller):
     path = "/api/v1/portal/scorecards"
-    guards = [require_viewer]  # noqa: RUF012
+    guards = [require_viewer, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["portal"]  # noqa: RUF012
     security = API_SECURITY
 

@@ -55,7 +55,8 @@ class VerificationOut(msgspec.Struct):
 class AssignmentsApi(Controller):
     path = "/api/v1/rounds/{round_id:int}/assessors"
     # Writes carry csrf_unless_bearer (and leave the cookie CSRF middleware); reads need none.
-    guards = [require_staff]  # noqa: RUF012
+    guards = [require_staff, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["workflow"]  # noqa: RUF012
     security = API_SECURITY
 
@@ -83,8 +84,6 @@ class AssignmentsApi(Controller):
     @post(
         "/verify",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=200,
         summary="Re-run the stored assignment and say whether it reproduces",
     )

@@ -284,7 +284,8 @@ def _viewer_enterprise(request: Req) -> int:
 class FindingsApi(Controller):
     path = "/api/v1/rounds/{round_id:int}/findings"
     # Writes carry csrf_unless_bearer (and leave the cookie CSRF middleware); reads need none.
-    guards = [require_staff]  # noqa: RUF012
+    guards = [require_staff, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["findings"]  # noqa: RUF012
     security = API_SECURITY
     cache_control = NO_STORE
@@ -317,8 +318,6 @@ class FindingsApi(Controller):
     @post(
         "/",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=HTTP_201_CREATED,
         summary="Record a finding for an enterprise (from fieldwork on)",
     )
@@ -380,8 +379,6 @@ class FindingsApi(Controller):
     @put(
         "/rule",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         summary="Set the round's escalation rule",
     )
     def set_rule(self, request: Req, round_id: FromPath[int], data: JSONBody[RuleIn]) -> RuleOut:
@@ -405,8 +402,6 @@ class FindingsApi(Controller):
     @post(
         "/evaluate",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=200,
         summary="Apply the escalation rule to the round's scorecards (warnings, escalations)",
     )
@@ -453,8 +448,6 @@ class FindingsApi(Controller):
     @post(
         "/{finding_id:int}/decision",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=200,
         summary="Accept or reject the enterprise's latest rectification plan, with a reason",
     )
@@ -513,7 +506,8 @@ class FindingsApi(Controller):
 class PortalFindingsApi(Controller):
     path = PORTAL_BASE
     # Writes carry csrf_unless_bearer (and leave the cookie CSRF middleware); reads need none.
-    guards = [require_viewer]  # noqa: RUF012
+    guards = [require_viewer, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["portal"]  # noqa: RUF012
     security = API_SECURITY
     cache_control = NO_STORE
@@ -541,8 +535,6 @@ class PortalFindingsApi(Controller):
     @post(
         "/{finding_id:int}/plan",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_REQUEST_BYTES,
         summary="Submit a rectification plan with evidence files (PDF, PNG, JPEG)",

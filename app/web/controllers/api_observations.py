@@ -160,7 +160,8 @@ def answers_invalid(_: Req, exc: AnswersInvalidError) -> Response[dict[str, Any]
 class ObservationsApi(Controller):
     path = "/api/v1/rounds/{round_id:int}/observations"
     # Writes carry csrf_unless_bearer (and leave the cookie CSRF middleware); reads need none.
-    guards = [require_staff]  # noqa: RUF012
+    guards = [require_staff, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["observations"]  # noqa: RUF012
     security = API_SECURITY
     exception_handlers = {AnswersInvalidError: answers_invalid}  # noqa: RUF012
@@ -179,8 +180,6 @@ class ObservationsApi(Controller):
     @post(
         "/checklists",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=200,
         summary="Publish the bundled on-site checklist for the body (once; returns it)",
     )
@@ -252,8 +251,6 @@ class ObservationsApi(Controller):
     @post(
         "/",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         status_code=HTTP_201_CREATED,
         summary="Record a visit (from fieldwork until the scores are approved)",
     )

@@ -55,7 +55,6 @@ from questionnaires.errors import QuestionnaireInvalid
 from questionnaires.templates import list_templates, load_template
 
 Req = Request[Any, Any, Any]
-WRITE_GUARDS = [csrf_unless_bearer]
 # A questionnaire of the largest size the designer allows (200 items) is well under 256 KiB.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_SOURCE_CHARS = 512 * 1024
@@ -225,10 +224,8 @@ def questionnaire_conflict(_: Req, exc: ConflictError) -> Response[dict[str, Any
 # ---- endpoints -------------------------------------------------------------------------------
 class QuestionnairesApi(Controller):
     path = "/api/v1/questionnaires"
-    # Reads are safe requests: the browser session reads them without a CSRF header. Writes
-    # carry WRITE_GUARDS (the CSRF header unless bearer-authenticated, as api_workflow).
-    guards = [require_staff]  # noqa: RUF012
-    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF instead
+    guards = [require_staff, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["questionnaires"]  # noqa: RUF012
     security = API_SECURITY
     exception_handlers = {  # noqa: RUF012
@@ -256,7 +253,6 @@ class QuestionnairesApi(Controller):
 
     @post(
         "/",
-        guards=WRITE_GUARDS,
         sync_to_thread=True,
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_BODY_BYTES,
@@ -302,7 +298,6 @@ class QuestionnairesApi(Controller):
 
     @put(
         "/{version_id:int}",
-        guards=WRITE_GUARDS,
         sync_to_thread=True,
         request_max_body_size=MAX_BODY_BYTES,
         summary="Replace a draft's definition (a published version is refused with 409)",
@@ -328,7 +323,6 @@ class QuestionnairesApi(Controller):
 
     @post(
         "/{version_id:int}/drafts",
-        guards=WRITE_GUARDS,
         sync_to_thread=True,
         status_code=HTTP_201_CREATED,
         summary="Open the next draft of a version's code (the open one if there is one)",
@@ -343,7 +337,6 @@ class QuestionnairesApi(Controller):
 
     @post(
         "/{version_id:int}/publish",
-        guards=WRITE_GUARDS,
         sync_to_thread=True,
         status_code=200,
         summary="Publish a draft; it never changes afterwards",
@@ -358,7 +351,6 @@ class QuestionnairesApi(Controller):
 
     @post(
         "/validate",
-        guards=WRITE_GUARDS,
         sync_to_thread=True,
         status_code=200,
         request_max_body_size=MAX_BODY_BYTES,

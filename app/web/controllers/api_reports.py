@@ -55,7 +55,8 @@ def _pdf(found: ReportFile) -> File:
 class RoundReportsApi(Controller):
     path = "/api/v1/rounds/{round_id:int}"
     # Writes carry csrf_unless_bearer (and leave the cookie CSRF middleware); reads need none.
-    guards = [require_staff]  # noqa: RUF012
+    guards = [require_staff, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["workflow"]  # noqa: RUF012
     security = API_SECURITY
 
@@ -73,8 +74,6 @@ class RoundReportsApi(Controller):
     @put(
         "/results-public",
         sync_to_thread=True,
-        guards=[csrf_unless_bearer],
-        opt=dict(NO_COOKIE_CSRF),
         summary="Publish the round's results on /results (true) or withdraw them (false)",
     )
     def results_public(
@@ -94,7 +93,8 @@ class RoundReportsApi(Controller):
 
 class PortalReportsApi(Controller):
     path = "/api/v1/portal/certificates"
-    guards = [require_viewer]  # noqa: RUF012
+    guards = [require_viewer, csrf_unless_bearer]  # noqa: RUF012
+    opt = dict(NO_COOKIE_CSRF)  # noqa: RUF012  # csrf_unless_bearer checks CSRF on writes
     tags = ["portal"]  # noqa: RUF012
     security = API_SECURITY
 
