@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +30,8 @@ _PG_READ_ONLY = "25006"
 _PG_DISK_FULL = "53100"
 _SQLITE_UNAVAILABLE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_BUSY", "SQLITE_LOCKED")
 _SQLITE_REOPEN = ("SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+# Paths that hand rows to the driver themselves (the registry's COPY) get its errors unwrapped.
+_DRIVER_ERRORS = (sqlite3.Error, psycopg.Error)
 
 
 def _sqlite_name(orig: BaseException) -> str:
@@ -40,13 +43,17 @@ def _pg_state(orig: BaseException) -> str | None:
     return state if isinstance(state, str) else None
 
 
+def _driver_error(exc: BaseException) -> BaseException | None:
+    if isinstance(exc, DBAPIError):
+        return exc.orig
+    return exc if isinstance(exc, _DRIVER_ERRORS) else None
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True for errors that say the database is down, read-only, full or too busy."""
-    if not isinstance(exc, DBAPIError):
-        return False
-    if exc.connection_invalidated:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    orig = exc.orig
+    orig = _driver_error(exc)
     if orig is None:
         return False
     name = _sqlite_name(orig)
@@ -61,13 +68,13 @@ def is_unavailable(exc: BaseException) -> bool:
 
 def is_storage_full(exc: BaseException) -> bool:
     """True when the database refused a write because its disk (or quota) is full."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    orig = _driver_error(exc)
     if orig is None:
         return False
     return _sqlite_name(orig) == "SQLITE_FULL" or _pg_state(orig) == _PG_DISK_FULL
 
 
-def outage_error(exc: DBAPIError) -> DatabaseUnavailableError:
+def outage_error(exc: BaseException) -> DatabaseUnavailableError:
     """The domain error for an outage: a full disk says so, as waiting alone will not fix it."""
     return StorageFullError() if is_storage_full(exc) else DatabaseUnavailableError()
 
@@ -94,7 +101,7 @@ def unavailable_as_domain_error() -> Iterator[None]:
     """Re-raise database outages as :class:`DatabaseUnavailableError`; other errors as they are."""
     try:
         yield
-    except DBAPIError as exc:
+    except (DBAPIError, *_DRIVER_ERRORS) as exc:
         if is_unavailable(exc):
             raise outage_error(exc) from exc
         raise

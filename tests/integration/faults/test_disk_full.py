@@ -298,8 +298,8 @@ def test_full_disk_refuses_clearly_keeps_what_was_acknowledged_and_recovers(
 
 
 def test_a_full_disk_is_told_apart_from_other_outages() -> None:
-    """PostgreSQL's disk-full SQLSTATE gets the same clear error as SQLite's (not stageable
-    here: the server's disk is shared); other outages keep the general message."""
+    """PostgreSQL's disk-full SQLSTATE gets the same clear error as SQLite's (staged for real on
+    a private cluster in ``test_postgres_disk_full.py``); other outages keep the general message."""
     for orig, full in [
         (psycopg.errors.DiskFull(), True),
         (psycopg.errors.ReadOnlySqlTransaction(), False),

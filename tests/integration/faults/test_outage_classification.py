@@ -8,7 +8,8 @@ import psycopg.errors
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from app.db.outage import is_unavailable
+from app.db.outage import is_storage_full, is_unavailable, unavailable_as_domain_error
+from app.errors import DatabaseUnavailableError, StorageFullError
 
 
 def _wrapped(orig: Exception) -> DBAPIError:
@@ -72,3 +73,24 @@ def test_sql_mistakes_and_constraint_violations_are_not_outages() -> None:
 )
 def test_postgresql_errors_by_sqlstate(error: Exception, outage: bool) -> None:
     assert is_unavailable(_wrapped(error)) is outage
+
+
+def test_unwrapped_driver_errors_are_classified_too() -> None:
+    """The registry's COPY (and SQLite's executemany) talk to the driver directly, so a full
+    disk reaches the service as the driver's own error, not wrapped by SQLAlchemy."""
+    full = _real_sqlite_error(
+        ["CREATE TABLE t (x BLOB)", "PRAGMA max_page_count = 3"],
+        "INSERT INTO t SELECT zeroblob(100000)",
+    )
+    for error in (full, psycopg.errors.DiskFull()):
+        assert is_unavailable(error), error
+        assert is_storage_full(error), error
+        with pytest.raises(StorageFullError), unavailable_as_domain_error():
+            raise error
+    with pytest.raises(DatabaseUnavailableError) as caught, unavailable_as_domain_error():
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+    assert not isinstance(caught.value, StorageFullError)
+    for mistake in (psycopg.errors.UniqueViolation(), _real_sqlite_error([], "SELEC 1")):
+        assert not is_unavailable(mistake), mistake
+        with pytest.raises(type(mistake)), unavailable_as_domain_error():
+            raise mistake

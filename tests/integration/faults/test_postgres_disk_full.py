@@ -1,0 +1,156 @@
+"""Issue #9 item 7 on PostgreSQL: a real full disk under the server, not a simulated error.
+
+The shared server's disk cannot be filled, so the private cluster (``pg_cluster.py``) gets a
+small tmpfs mounted for the test, owned by the server's OS user, as a TABLESPACE, and a
+database whose default tablespace it is: its tables, indexes and catalogs live on the small
+disk while the WAL stays in the data directory, so the server itself keeps running when the
+tablespace is full. A filler file then takes every free byte.
+
+The scenario is the SQLite one of ``test_disk_full.py``: submissions are refused with 503
+``storage_full`` (never a 500), an acknowledged one still replays, a registry import through the
+API fails as a job and ``tianping registry import`` exits 1 with one ``error:`` line; nothing
+partial is left, and once the filler is deleted the same tokens and files go through.
+
+A page with room left takes a row without new disk space, so a few submissions may still be
+acknowledged on the full disk (at most ``ROOM_FOR``); the first one needing a new page is
+refused, and so is every one after it. PostgreSQL reports the full disk as SQLSTATE 53100 in
+every path seen here (a table or its free-space map growing, ``COPY``); the registry's ``COPY``
+raises it straight from the driver, unwrapped by SQLAlchemy, which ``app.db.outage`` classifies
+too (``test_outage_classification.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from app.db.engine import make_engine
+from app.db.migrate import upgrade
+from app.domain.rounds.lifecycle import RoundState
+from tests.integration.faults.checks import assert_submissions_whole
+from tests.integration.faults.pg_cluster import PgCluster
+from tests.integration.faults.test_disk_full import (
+    CASES,
+    FULL,
+    HEADROOM,
+    _assert_cli_refused,
+    _assert_refused,
+    _cli_import,
+    _fill,
+    _imported,
+    _registry,
+    _round_id,
+    _submit,
+    _tiny_fs,
+    _token_unused,
+    _upload,
+    _world,
+)
+from tests.integration.web.helpers import csrf_token
+from tests.integration.web.test_api_workflow import wait_job
+
+pytestmark = pytest.mark.slow
+
+DATABASE = "disk_full"
+TABLESPACE = "tiny"
+ROOM_FOR = 4  # submissions that may still fit into pages with room left
+
+
+@contextmanager
+def _database_on(cluster: PgCluster, fs: Path) -> Iterator[tuple[str, Engine]]:
+    """A migrated database whose default tablespace is ``fs``; dropped with it afterwards."""
+    if cluster.run_as is not None:
+        shutil.chown(fs, user=cluster.run_as, group=cluster.run_as)
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    engine: Engine | None = None
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE TABLESPACE {TABLESPACE} LOCATION '{fs}'"))
+            conn.execute(text(f"CREATE DATABASE {DATABASE} TABLESPACE {TABLESPACE}"))
+        url = cluster.url(DATABASE)
+        engine = make_engine(url)
+        upgrade(engine)
+        yield url, engine
+    finally:
+        if engine is not None:
+            engine.dispose()
+        # Before the unmount: the server's files there would keep the filesystem busy.
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            conn.execute(text(f"DROP TABLESPACE IF EXISTS {TABLESPACE}"))
+        admin.dispose()
+
+
+def test_full_postgresql_tablespace_refuses_clearly_keeps_what_was_acknowledged_and_recovers(
+    pg_cluster: PgCluster, tmp_path: Path
+) -> None:
+    # Inside the cluster's directory: the server's OS user can reach it, unlike tmp_path.
+    with (
+        _tiny_fs(pg_cluster.base / "fs", size="24m") as fs,
+        _database_on(pg_cluster, fs) as (url, engine),
+        _world(engine, tmp_path) as (client, tokens, api_token),
+    ):
+        acked = [_submit(client, tokens[i], f"k{i}") for i in range(3)]
+        assert [r.status_code for r in acked] == [201] * 3, acked[-1].text
+        csrf = csrf_token(client)
+        assert client.get(f"/s/{tokens[-1]}", follow_redirects=False).status_code == 303
+        e1, e2 = _registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)
+        rid = _round_id(engine)
+        filler = _fill(fs)
+
+        # Rows still fit into pages with room left; the first submission needing a new page
+        # is refused, and so is every one after it.
+        assert len(tokens) > 6 + ROOM_FOR
+        for i in range(3, 4 + ROOM_FOR):
+            response = _submit(client, tokens[i], f"k{i}")
+            if response.status_code != 201:
+                break
+            acked.append(response)
+        else:
+            pytest.fail(f"the full disk took {ROOM_FOR + 1} more submissions")
+        refused = {i: response, **{j: _submit(client, tokens[j], f"k{j}") for j in (i + 1, i + 2)}}
+        for response in refused.values():
+            _assert_refused(response, "storage_full", FULL)
+        # Reading needs no space: an acknowledged submission still replays with its receipt.
+        replay = _submit(client, tokens[0], "k0-again")
+        assert replay.status_code == 200, replay.text
+        assert replay.json()["receipt"] == acked[0].json()["receipt"]
+        page = client.post(
+            "/survey",
+            data={"screen": "0", "action": "next", "_csrf_token": csrf},
+            headers={"accept": "text/html"},
+        )
+        assert page.status_code == 503, page.text[:500]
+        assert FULL in re.sub(r"\s+", " ", page.text)
+        for j in refused:
+            assert _token_unused(engine, tokens[j])
+        # Staged for real: the server itself met the full disk.
+        assert "No space left on device" in pg_cluster.log_tail(200)
+
+        # Nearly full: the job starts, and the import's COPY runs out of space part-way.
+        os.truncate(filler, filler.stat().st_size - HEADROOM)
+        job = wait_job(client, _upload(client, api_token, e1, rid), api_token)
+        assert job["state"] == "failed", job
+        assert FULL in job["message"], job
+        assert _imported(engine) == (0, 0, RoundState.PLAN_FROZEN.value)
+        _assert_cli_refused(_cli_import(url, tmp_path / "data", e2), FULL)
+        assert _imported(engine) == (0, 0, RoundState.PLAN_FROZEN.value)
+
+        filler.unlink()  # space is back; nobody touches the app or the server
+        again = {j: _submit(client, tokens[j], f"k{j}") for j in refused}
+        assert [r.status_code for r in again.values()] == [201] * len(refused), again
+        job = wait_job(client, _upload(client, api_token, e1, rid), api_token)
+        assert job["state"] == "done", job
+        cli = _cli_import(url, tmp_path / "data", e2)
+        assert cli.returncode == 0, cli.stderr[-2000:]
+        assert _imported(engine) == (2, 2 * CASES, RoundState.SAMPLING.value)
+        receipts = {r.json()["receipt"] for r in [*acked, *again.values()]}
+        assert assert_submissions_whole(engine, receipts) == len(acked) + len(refused)
