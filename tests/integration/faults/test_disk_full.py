@@ -29,6 +29,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,75 @@ def _assert_cli_refused(done: subprocess.CompletedProcess[str], words: str) -> N
     assert words in done.stderr, done.stderr[-2000:]
 
 
+@dataclass(frozen=True)
+class Stage:
+    """A round under a filled disk: the app's client and what the checks below drive."""
+
+    client: TestClient[Any]
+    engine: Engine
+    url: str
+    work: Path  # the CLI's data directory lives under it
+    tokens: list[str]
+    api_token: str
+    csrf: str
+    registries: tuple[Path, Path]  # one imported through the API, one through the CLI
+    round_id: int
+
+
+def _refusals_hold(stage: Stage, refused: dict[int, Any], acked: list[Any]) -> None:
+    """Refused submissions say storage is full, leave their tokens unused, and reads still work."""
+    for response in refused.values():
+        _assert_refused(response, "storage_full", FULL)
+    # Reading needs no space: an acknowledged submission still replays with its receipt.
+    replay = _submit(stage.client, stage.tokens[0], "k0-again")
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["receipt"] == acked[0].json()["receipt"]
+    page = stage.client.post(
+        "/survey",
+        data={"screen": "0", "action": "next", "_csrf_token": stage.csrf},
+        headers={"accept": "text/html"},
+    )
+    assert page.status_code == 503, page.text[:500]
+    assert FULL in re.sub(r"\s+", " ", page.text)
+    for i in refused:
+        assert _token_unused(stage.engine, stage.tokens[i])
+
+
+def _imports_refused_part_way(stage: Stage, filler: Path) -> None:
+    """With a little room left, the API job and the CLI import start and run out of space."""
+    os.truncate(filler, filler.stat().st_size - HEADROOM)
+    api_file, cli_file = stage.registries
+    job = wait_job(
+        stage.client,
+        _upload(stage.client, stage.api_token, api_file, stage.round_id),
+        stage.api_token,
+    )
+    assert job["state"] == "failed", job
+    assert FULL in job["message"], job
+    assert _imported(stage.engine) == (0, 0, RoundState.PLAN_FROZEN.value)
+    _assert_cli_refused(_cli_import(stage.url, stage.work / "data", cli_file), FULL)
+    assert _imported(stage.engine) == (0, 0, RoundState.PLAN_FROZEN.value)
+
+
+def _recovers(stage: Stage, filler: Path, refused: dict[int, Any], acked: list[Any]) -> None:
+    """Once space is back (nobody touches the app), the same tokens and files go through."""
+    filler.unlink()
+    again = {i: _submit(stage.client, stage.tokens[i], f"k{i}") for i in refused}
+    assert [r.status_code for r in again.values()] == [201] * len(refused), again
+    api_file, cli_file = stage.registries
+    job = wait_job(
+        stage.client,
+        _upload(stage.client, stage.api_token, api_file, stage.round_id),
+        stage.api_token,
+    )
+    assert job["state"] == "done", job
+    cli = _cli_import(stage.url, stage.work / "data", cli_file)
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    assert _imported(stage.engine) == (2, 2 * CASES, RoundState.SAMPLING.value)
+    receipts = {r.json()["receipt"] for r in [*acked, *again.values()]}
+    assert assert_submissions_whole(stage.engine, receipts) == len(acked) + len(refused)
+
+
 # ---- full disk -----------------------------------------------------------------------------------
 def test_full_disk_refuses_clearly_keeps_what_was_acknowledged_and_recovers(
     sqlite_factory: SqliteFactory, tmp_path: Path
@@ -251,8 +321,10 @@ def test_full_disk_refuses_clearly_keeps_what_was_acknowledged_and_recovers(
         assert [r.status_code for r in acked] == [201] * 3, acked[-1].text
         csrf = csrf_token(client)
         assert client.get(f"/s/{tokens[5]}", follow_redirects=False).status_code == 303
-        e1, e2 = _registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)
-        rid = _round_id(engine)
+        stage = Stage(
+            client, engine, url, tmp_path, tokens, api_token, csrf,
+            (_registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)), _round_id(engine),
+        )  # fmt: skip
 
         # An empty WAL: the next write has to grow a file, as every write eventually must.
         with engine.connect() as conn:
@@ -260,41 +332,9 @@ def test_full_disk_refuses_clearly_keeps_what_was_acknowledged_and_recovers(
         filler = _fill(fs)
 
         refused = {i: _submit(client, tokens[i], f"k{i}") for i in (3, 4)}
-        for response in refused.values():
-            _assert_refused(response, "storage_full", FULL)
-        # Reading needs no space: an acknowledged submission still replays with its receipt.
-        replay = _submit(client, tokens[0], "k0-again")
-        assert replay.status_code == 200, replay.text
-        assert replay.json()["receipt"] == acked[0].json()["receipt"]
-        page = client.post(
-            "/survey",
-            data={"screen": "0", "action": "next", "_csrf_token": csrf},
-            headers={"accept": "text/html"},
-        )
-        assert page.status_code == 503, page.text[:500]
-        assert FULL in re.sub(r"\s+", " ", page.text)
-        for i in refused:
-            assert _token_unused(engine, tokens[i])
-
-        # Nearly full: the job starts, and the import runs out of space part-way.
-        os.truncate(filler, filler.stat().st_size - HEADROOM)
-        job = wait_job(client, _upload(client, api_token, e1, rid), api_token)
-        assert job["state"] == "failed", job
-        assert FULL in job["message"], job
-        assert _imported(engine) == (0, 0, RoundState.PLAN_FROZEN.value)
-        _assert_cli_refused(_cli_import(url, tmp_path / "data", e2), FULL)
-        assert _imported(engine) == (0, 0, RoundState.PLAN_FROZEN.value)
-
-        filler.unlink()  # space is back; nobody touches the app
-        again = {i: _submit(client, tokens[i], f"k{i}") for i in refused}
-        assert [r.status_code for r in again.values()] == [201, 201], again
-        job = wait_job(client, _upload(client, api_token, e1, rid), api_token)
-        assert job["state"] == "done", job
-        cli = _cli_import(url, tmp_path / "data", e2)
-        assert cli.returncode == 0, cli.stderr[-2000:]
-        assert _imported(engine) == (2, 2 * CASES, RoundState.SAMPLING.value)
-        receipts = {r.json()["receipt"] for r in [*acked, *again.values()]}
-        assert assert_submissions_whole(engine, receipts) == 5
+        _refusals_hold(stage, refused, acked)
+        _imports_refused_part_way(stage, filler)
+        _recovers(stage, filler, refused, acked)
 
 
 def test_a_full_disk_is_told_apart_from_other_outages() -> None:

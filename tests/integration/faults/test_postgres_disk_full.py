@@ -21,8 +21,6 @@ too (``test_outage_classification.py``).
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,28 +32,20 @@ from sqlalchemy.engine import Engine
 
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
-from app.domain.rounds.lifecycle import RoundState
-from tests.integration.faults.checks import assert_submissions_whole
 from tests.integration.faults.pg_cluster import PgCluster
 from tests.integration.faults.test_disk_full import (
-    CASES,
-    FULL,
-    HEADROOM,
-    _assert_cli_refused,
-    _assert_refused,
-    _cli_import,
+    Stage,
     _fill,
-    _imported,
+    _imports_refused_part_way,
+    _recovers,
+    _refusals_hold,
     _registry,
     _round_id,
     _submit,
     _tiny_fs,
-    _token_unused,
-    _upload,
     _world,
 )
 from tests.integration.web.helpers import csrf_token
-from tests.integration.web.test_api_workflow import wait_job
 
 pytestmark = pytest.mark.slow
 
@@ -102,8 +92,10 @@ def test_full_postgresql_tablespace_refuses_clearly_keeps_what_was_acknowledged_
         assert [r.status_code for r in acked] == [201] * 3, acked[-1].text
         csrf = csrf_token(client)
         assert client.get(f"/s/{tokens[-1]}", follow_redirects=False).status_code == 303
-        e1, e2 = _registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)
-        rid = _round_id(engine)
+        stage = Stage(
+            client, engine, url, tmp_path, tokens, api_token, csrf,
+            (_registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)), _round_id(engine),
+        )  # fmt: skip
         filler = _fill(fs)
 
         # Rows still fit into pages with room left; the first submission needing a new page
@@ -117,40 +109,10 @@ def test_full_postgresql_tablespace_refuses_clearly_keeps_what_was_acknowledged_
         else:
             pytest.fail(f"the full disk took {ROOM_FOR + 1} more submissions")
         refused = {i: response, **{j: _submit(client, tokens[j], f"k{j}") for j in (i + 1, i + 2)}}
-        for response in refused.values():
-            _assert_refused(response, "storage_full", FULL)
-        # Reading needs no space: an acknowledged submission still replays with its receipt.
-        replay = _submit(client, tokens[0], "k0-again")
-        assert replay.status_code == 200, replay.text
-        assert replay.json()["receipt"] == acked[0].json()["receipt"]
-        page = client.post(
-            "/survey",
-            data={"screen": "0", "action": "next", "_csrf_token": csrf},
-            headers={"accept": "text/html"},
-        )
-        assert page.status_code == 503, page.text[:500]
-        assert FULL in re.sub(r"\s+", " ", page.text)
-        for j in refused:
-            assert _token_unused(engine, tokens[j])
+        _refusals_hold(stage, refused, acked)
         # Staged for real: the server itself met the full disk.
         assert "No space left on device" in pg_cluster.log_tail(200)
 
-        # Nearly full: the job starts, and the import's COPY runs out of space part-way.
-        os.truncate(filler, filler.stat().st_size - HEADROOM)
-        job = wait_job(client, _upload(client, api_token, e1, rid), api_token)
-        assert job["state"] == "failed", job
-        assert FULL in job["message"], job
-        assert _imported(engine) == (0, 0, RoundState.PLAN_FROZEN.value)
-        _assert_cli_refused(_cli_import(url, tmp_path / "data", e2), FULL)
-        assert _imported(engine) == (0, 0, RoundState.PLAN_FROZEN.value)
-
-        filler.unlink()  # space is back; nobody touches the app or the server
-        again = {j: _submit(client, tokens[j], f"k{j}") for j in refused}
-        assert [r.status_code for r in again.values()] == [201] * len(refused), again
-        job = wait_job(client, _upload(client, api_token, e1, rid), api_token)
-        assert job["state"] == "done", job
-        cli = _cli_import(url, tmp_path / "data", e2)
-        assert cli.returncode == 0, cli.stderr[-2000:]
-        assert _imported(engine) == (2, 2 * CASES, RoundState.SAMPLING.value)
-        receipts = {r.json()["receipt"] for r in [*acked, *again.values()]}
-        assert assert_submissions_whole(engine, receipts) == len(acked) + len(refused)
+        # Nearly full: the import's COPY runs out of space part-way; then space is back.
+        _imports_refused_part_way(stage, filler)
+        _recovers(stage, filler, refused, acked)
