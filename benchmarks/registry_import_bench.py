@@ -4,14 +4,15 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/registry_import_bench.py [--cases 1000000] [--naive 20000]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--profile]
-        [--serial]
+        [--serial] [--engines sqlite,postgresql]
 
 For each engine it builds a fresh migrated database (SQLite: a file in a temporary
 directory; PostgreSQL: a new database on the server, dropped afterwards), sets up a round in
 state plan-frozen whose plan's strata are ``[channel]``, and times ``import_registry`` — parse,
 validate, encrypt phone/e-mail, keyed hash, bulk insert — in a child process. Reported: wall
 time, CPU time of the importing process and of its reading/encrypting worker process
-(``getrusage``; the PostgreSQL server's own CPU is not included), peak RSS of each, and the
+(``getrusage``), the PostgreSQL backends' CPU ("server CPU", read from ``/proc`` when the
+server is local), peak RSS of each, and the
 load average before and after (on a shared machine wall time says little; the CPU columns
 are the steadier measure). ``--serial`` keeps everything in the importing process (no
 worker), for comparison. In the same run it measures a NAIVE BASELINE on the first
@@ -177,18 +178,41 @@ class Measured:
     rows: int
     peak_gib: float
     worker_peak_gib: float
+    server_cpu: float | None  # PostgreSQL backends of the bench database, when local
+
+
+def _server_cpu(engine: Engine) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends serving this database, read from
+    ``/proc`` (only when the server runs on this machine; None otherwise or on SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        total = 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def _import(url: str, path: Path, tmp: Path, parallel: bool) -> Measured:
     """One timed import in this (fresh) process; the server's CPU is not counted."""
     engine = make_engine(url)
     rid = setup_round(engine)
+    s0 = _server_cpu(engine)
     t0, c0, w0 = time.perf_counter(), _cpu(), _cpu(resource.RUSAGE_CHILDREN)
     out = import_registry(
         engine, round_id=rid, source=path, keys=keys(tmp), actor="bench", parallel=parallel
     )
     elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     worker = _cpu(resource.RUSAGE_CHILDREN) - w0
+    s1 = _server_cpu(engine)
     engine.dispose()
     return Measured(
         elapsed,
@@ -197,6 +221,7 @@ def _import(url: str, path: Path, tmp: Path, parallel: bool) -> Measured:
         out.imported,
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20 if parallel else 0.0,
+        None if s0 is None or s1 is None else s1 - s0,
     )
 
 
@@ -240,6 +265,9 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_PG)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--serial", action="store_true", help="no worker process")
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -274,8 +302,8 @@ def main() -> None:
         )
         print(f"{'engine':10s} {'wall (s)':>9s} {'CPU (s)':>8s} {'worker CPU':>11s} "
               f"{'rows/s':>10s} {'peak RSS':>9s} {'worker RSS':>11s} {'naive→all (s)':>14s} "
-              f"{'ratio':>7s} {'load':>5s}")  # fmt: skip
-        for kind in ("sqlite", "postgresql"):
+              f"{'ratio':>7s} {'load':>5s} {'server CPU':>10s}")  # fmt: skip
+        for kind in args.engines.split(","):
             db = Database(kind, tmp, args.postgres)
             try:
                 m: Measured = _in_child(_import, db.url, path, tmp, not args.serial)
@@ -290,7 +318,8 @@ def main() -> None:
             print(
                 f"{kind:10s} {m.wall:9.2f} {m.cpu:8.2f} {m.worker_cpu:11.2f} "
                 f"{m.rows / m.wall:10,.0f} {m.peak_gib:7.2f}Gi {m.worker_peak_gib:9.2f}Gi "
-                f"{naive_full:14.1f} {naive_full / m.wall:6.1f}× {os.getloadavg()[0]:5.1f}"
+                f"{naive_full:14.1f} {naive_full / m.wall:6.1f}× {os.getloadavg()[0]:5.1f} "
+                f"{'—' if m.server_cpu is None else f'{m.server_cpu:.2f}':>10s}"
             )
         print(
             f"targets: import ≤ 30 s per engine, peak ≤ 1 GiB; load at end {os.getloadavg()[0]:.2f}"

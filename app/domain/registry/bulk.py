@@ -22,9 +22,10 @@ CASE_COLUMNS: tuple[str, ...] = (
 
 CaseTuple = tuple[Any, ...]
 
-# SQLite's default page cache (2 MiB) makes every insert into the random-keyed contact-hash
-# index a disk round trip once the table outgrows it; 256 MiB keeps a 1M-case import's
-# indexes in memory. Set for the import's connection only and restored afterwards.
+# SQLite's default page cache (2 MiB) makes inserts into the (round, case id) unique index a
+# disk round trip once the table outgrows it, case ids arriving in no particular order;
+# 256 MiB keeps a 1M-case import's indexes in memory. Set for the import's connection only
+# and restored afterwards.
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 
 _COLUMN_LIST = ", ".join(CASE_COLUMNS)
