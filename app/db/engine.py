@@ -3,15 +3,15 @@
 SQLite gets WAL, a busy timeout and enforced foreign keys on every connection. Its driver's
 own transaction handling is switched off so that we emit ``BEGIN`` ourselves: write sessions
 ask for ``BEGIN IMMEDIATE`` (take the write lock up front, so two writers queue on the busy
-timeout instead of failing with "database is locked" when a read transaction upgrades).
+timeout instead of failing with "database is locked" when a read transaction upgrades), after
+waiting for their turn among this process's threads and the other processes
+(:mod:`app.db.write_turns`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import tempfile
-import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -23,7 +23,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 from app.db.outage import watch_for_outages
-from app.errors import ConfigurationError, DatabaseUnavailableError
+from app.db.write_turns import sqlite_write_turn
+from app.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE = "tianping_immediate"
@@ -112,34 +113,16 @@ def _ensure_writable_dir(directory: Path) -> None:
         ) from None
 
 
-# One lock per connection pool (an engine and its execution_options() copies share one).
-_WRITE_TURNS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
-_WRITE_TURNS_GUARD = threading.Lock()
-
-
-@contextmanager
-def _sqlite_write_turn(engine: Engine) -> Iterator[None]:
-    with _WRITE_TURNS_GUARD:
-        turn = _WRITE_TURNS.setdefault(engine.pool, threading.RLock())
-    if not turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-        raise DatabaseUnavailableError(
-            "the database is busy with a long write; nothing was saved. Please try again."
-        )
-    try:
-        yield
-    finally:
-        turn.release()
-
-
 def write_turn(engine: Engine) -> Any:
-    """Queue this process's SQLite writers on one lock before they ask SQLite for its own.
+    """Queue SQLite writers (threads, then processes) before they ask SQLite for its lock.
 
-    SQLite has one writer at a time; its busy handler makes waiting connections sleep and poll
-    (1, 2, 5, 10 … ms), so under load some requests wait far longer than others. Threads of one
-    process take turns here instead (re-entrant, bounded by the busy timeout); other processes
-    still meet at SQLite's lock. PostgreSQL has row locks: no turn is needed.
+    SQLite's busy handler makes waiting writers sleep and poll, so under load some requests
+    would wait far longer than others; see :mod:`app.db.write_turns`. PostgreSQL has row
+    locks: no turn is needed.
     """
-    return _sqlite_write_turn(engine) if engine.dialect.name == "sqlite" else nullcontext()
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return sqlite_write_turn(engine.pool, engine.url.database, SQLITE_BUSY_TIMEOUT_MS / 1000)
 
 
 @contextmanager
