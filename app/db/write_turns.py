@@ -55,61 +55,66 @@ class FileTurn:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         weakref.finalize(self, os.close, fd)  # the helper holds us only while it runs
-        self._cond = threading.Condition()
-        # free → (wanted → granted) → mine → free; "wanted" while the helper blocks in flock
+        # Plain locks as signals (a Condition costs several times more per hand-over, and
+        # every contended write pays it): "wake" is released to send the helper to the file,
+        # "granted" by the helper once it holds it. Both start taken.
+        self._guard = threading.Lock()
+        self._wake = threading.Lock()
+        self._wake.acquire()
+        self._granted = threading.Lock()
+        self._granted.acquire()
+        # free → wanted (the helper blocks in flock) → mine → free
         self._state = "free"
         self._abandoned = False
         self._helper: threading.Thread | None = None
 
     def acquire(self, timeout: float) -> bool:
-        with self._cond:
+        with self._guard:
             if self._state == "free":
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     self._state = "wanted"
-                    self._start_helper()
-                    self._cond.notify_all()
+                    if self._helper is None:
+                        self._helper = threading.Thread(
+                            target=self._wait_for_file, name="sqlite-writer-turn", daemon=True
+                        )
+                        self._helper.start()
+                    self._wake.release()
                 else:
                     self._state = "mine"
                     return True
             # "wanted": ours, or one an earlier waiter gave up on, which we now take over
             self._abandoned = False
-            if not self._cond.wait_for(lambda: self._state == "granted", timeout):
-                self._abandoned = True
-                return False
-            self._state = "mine"
-            return True
+        granted = self._granted.acquire(timeout=timeout)
+        with self._guard:
+            if granted or self._granted.acquire(blocking=False):  # or just as time ran out
+                self._state = "mine"
+                return True
+            self._abandoned = True
+            return False
 
     def release(self) -> None:
-        with self._cond:
+        with self._guard:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             self._state = "free"
 
-    def _start_helper(self) -> None:
-        if self._helper is None:
-            self._helper = threading.Thread(
-                target=self._wait_for_file, name="sqlite-writer-turn", daemon=True
-            )
-            self._helper.start()
-
     def _wait_for_file(self) -> None:
         while True:
-            with self._cond:
-                if not self._cond.wait_for(
-                    lambda: self._state == "wanted", self.helper_idle_seconds
-                ):
-                    self._helper = None
-                    return
+            if not self._wake.acquire(timeout=self.helper_idle_seconds):
+                with self._guard:
+                    if self._state != "wanted":  # else a wake-up is already on its way
+                        self._helper = None
+                        return
+                continue
             fcntl.flock(self._fd, fcntl.LOCK_EX)  # the kernel wakes us when it is released
-            with self._cond:
+            with self._guard:
                 if self._abandoned:
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
                     self._abandoned = False
                     self._state = "free"
                 else:
-                    self._state = "granted"
-                    self._cond.notify_all()
+                    self._granted.release()
 
 
 class _Turns:
