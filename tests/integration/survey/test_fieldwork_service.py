@@ -22,6 +22,7 @@ from app.db.models import (
 )
 from app.db.types import utcnow
 from app.domain.audit.chain import verify_chain
+from app.domain.fieldwork import submission
 from app.domain.fieldwork.drafts import load_draft, save_screen
 from app.domain.fieldwork.errors import (
     INVALID_LINK,
@@ -98,6 +99,24 @@ def test_submission_is_stored_once_and_replays_return_the_receipt(engine: Engine
     assert actions.count("response.submit") == 1
     with read_session(engine) as s:
         assert verify_chain(s).ok
+
+
+def test_answers_split_across_several_inserts_are_all_stored(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Long questionnaires are inserted in chunks (drivers' bound-parameter limits).
+    monkeypatch.setattr(submission, "_ANSWERS_PER_INSERT", 3)
+    _, issued = fieldwork_round(engine)
+    answers = full_answers()
+    submit_response(engine, token=issued[0].token, answers=answers, idempotency_key="k")
+    with read_session(engine) as s:
+        stored = {a.item_code: (a.value, a.text) for a in s.exec(select(Answer)).all()}
+    expected = {
+        code: (value if isinstance(value, int) else None, value if isinstance(value, str) else None)
+        for code, value in answers.items()
+    }
+    assert len(expected) > 3 * 2
+    assert stored == expected
 
 
 def test_bad_tokens_all_look_alike(engine: Engine) -> None:
