@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection, insert, text
 from sqlmodel import Session, col, select
 
+from app.canonical import canonical_json
 from app.db.models.audit import AuditEntry
 from app.db.types import utcnow
 from app.errors import TianpingError
@@ -57,7 +57,7 @@ def _hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     digest.update(prev_hash.encode("ascii"))
     canonical = dict(fields)
     canonical["at"] = fields["at"].isoformat(timespec="microseconds")
-    digest.update(rfc8785.dumps(canonical))
+    digest.update(canonical_json(canonical))
     return digest.hexdigest()
 
 

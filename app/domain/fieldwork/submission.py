@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-import rfc8785
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col
 
+from app.canonical import canonical_json
 from app.db.engine import IMMEDIATE, write_turn
 from app.db.models.fieldwork import SurveyDraft
 from app.db.models.invitation import Invitation
@@ -94,7 +94,7 @@ class _Stored:
 
 def body_sha256(answers: Mapping[str, AnswerValue]) -> str:
     """Fingerprint of the stored answers (canonical JSON), to recognise a replay."""
-    return hashlib.sha256(rfc8785.dumps(dict(answers))).hexdigest()
+    return hashlib.sha256(canonical_json(dict(answers))).hexdigest()
 
 
 def _existing(conn: Connection, invitation_id: int) -> _Stored | None:
