@@ -254,6 +254,39 @@ class Stage:
     round_id: int
 
 
+def _staged(
+    client: TestClient[Any],
+    engine: Engine,
+    url: str,
+    work: Path,
+    tokens: list[str],
+    api_token: str,
+    *,
+    page_token: str,
+) -> tuple[Stage, list[Any]]:
+    """Where every full-disk scenario starts, before the disk fills: three acknowledged
+    submissions, a survey opened with ``page_token`` (its cookie drives the page checks) and
+    two registries to import."""
+    acked = [_submit(client, tokens[i], f"k{i}") for i in range(3)]
+    assert [r.status_code for r in acked] == [201] * 3, acked[-1].text
+    csrf = csrf_token(client)
+    assert client.get(f"/s/{page_token}", follow_redirects=False).status_code == 303
+    stage = Stage(
+        client, engine, url, work, tokens, api_token, csrf,
+        (_registry(work, "E1", 1), _registry(work, "E2", 2)), _round_id(engine),
+    )  # fmt: skip
+    return stage, acked
+
+
+def _api_import(stage: Stage, registry: Path) -> dict[str, Any]:
+    """Upload ``registry`` through the API and wait for its job to end."""
+    return wait_job(
+        stage.client,
+        _upload(stage.client, stage.api_token, registry, stage.round_id),
+        stage.api_token,
+    )
+
+
 def _refusals_hold(stage: Stage, refused: dict[int, Any], acked: list[Any]) -> None:
     """Refused submissions say storage is full, leave their tokens unused, and reads still work."""
     for response in refused.values():
@@ -277,11 +310,7 @@ def _imports_refused_part_way(stage: Stage, filler: Path) -> None:
     """With a little room left, the API job and the CLI import start and run out of space."""
     os.truncate(filler, filler.stat().st_size - HEADROOM)
     api_file, cli_file = stage.registries
-    job = wait_job(
-        stage.client,
-        _upload(stage.client, stage.api_token, api_file, stage.round_id),
-        stage.api_token,
-    )
+    job = _api_import(stage, api_file)
     assert job["state"] == "failed", job
     assert FULL in job["message"], job
     assert _imported(stage.engine) == (0, 0, RoundState.PLAN_FROZEN.value)
@@ -295,11 +324,7 @@ def _recovers(stage: Stage, filler: Path, refused: dict[int, Any], acked: list[A
     again = {i: _submit(stage.client, stage.tokens[i], f"k{i}") for i in refused}
     assert [r.status_code for r in again.values()] == [201] * len(refused), again
     api_file, cli_file = stage.registries
-    job = wait_job(
-        stage.client,
-        _upload(stage.client, stage.api_token, api_file, stage.round_id),
-        stage.api_token,
-    )
+    job = _api_import(stage, api_file)
     assert job["state"] == "done", job
     cli = _cli_import(stage.url, stage.work / "data", cli_file)
     assert cli.returncode == 0, cli.stderr[-2000:]
@@ -317,14 +342,9 @@ def test_full_disk_refuses_clearly_keeps_what_was_acknowledged_and_recovers(
         _sqlite_on(fs, sqlite_factory) as (url, engine),
         _world(engine, tmp_path) as (client, tokens, api_token),
     ):
-        acked = [_submit(client, tokens[i], f"k{i}") for i in range(3)]
-        assert [r.status_code for r in acked] == [201] * 3, acked[-1].text
-        csrf = csrf_token(client)
-        assert client.get(f"/s/{tokens[5]}", follow_redirects=False).status_code == 303
-        stage = Stage(
-            client, engine, url, tmp_path, tokens, api_token, csrf,
-            (_registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)), _round_id(engine),
-        )  # fmt: skip
+        stage, acked = _staged(
+            client, engine, url, tmp_path, tokens, api_token, page_token=tokens[5]
+        )
 
         # An empty WAL: the next write has to grow a file, as every write eventually must.
         with engine.connect() as conn:

@@ -34,18 +34,15 @@ from app.db.engine import make_engine
 from app.db.migrate import upgrade
 from tests.integration.faults.pg_cluster import PgCluster
 from tests.integration.faults.test_disk_full import (
-    Stage,
     _fill,
     _imports_refused_part_way,
     _recovers,
     _refusals_hold,
-    _registry,
-    _round_id,
+    _staged,
     _submit,
     _tiny_fs,
     _world,
 )
-from tests.integration.web.helpers import csrf_token
 
 pytestmark = pytest.mark.slow
 
@@ -88,14 +85,9 @@ def test_full_postgresql_tablespace_refuses_clearly_keeps_what_was_acknowledged_
         _database_on(pg_cluster, fs) as (url, engine),
         _world(engine, tmp_path) as (client, tokens, api_token),
     ):
-        acked = [_submit(client, tokens[i], f"k{i}") for i in range(3)]
-        assert [r.status_code for r in acked] == [201] * 3, acked[-1].text
-        csrf = csrf_token(client)
-        assert client.get(f"/s/{tokens[-1]}", follow_redirects=False).status_code == 303
-        stage = Stage(
-            client, engine, url, tmp_path, tokens, api_token, csrf,
-            (_registry(tmp_path, "E1", 1), _registry(tmp_path, "E2", 2)), _round_id(engine),
-        )  # fmt: skip
+        stage, acked = _staged(
+            client, engine, url, tmp_path, tokens, api_token, page_token=tokens[-1]
+        )
         filler = _fill(fs)
 
         # Rows still fit into pages with room left; the first submission needing a new page
