@@ -79,7 +79,7 @@ def outage_error(exc: BaseException) -> DatabaseUnavailableError:
     return StorageFullError() if is_storage_full(exc) else DatabaseUnavailableError()
 
 
-def _needs_new_connection(orig: BaseException) -> bool:
+def needs_new_connection(orig: BaseException) -> bool:
     name = _sqlite_name(orig)
     if name:
         return name.startswith(_SQLITE_REOPEN)
@@ -92,7 +92,7 @@ def watch_for_outages(engine: Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
         orig = context.original_exception
-        if orig is not None and _needs_new_connection(orig):
+        if orig is not None and needs_new_connection(orig):
             context.is_disconnect = True
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, text
 from sqlmodel import Session, col, select
 
 from app.canonical import canonical_json
+from app.db.driver import DriverConnection
 from app.db.models.audit import AuditEntry
 from app.db.types import utcnow
 from app.errors import TianpingError
@@ -81,7 +82,7 @@ class Appended:
 
 
 def append(
-    session: Session | Connection,
+    session: Session | Connection | DriverConnection,
     *,
     actor: str,
     action: str,
@@ -90,7 +91,8 @@ def append(
     reason: str = "",
     details: Mapping[str, Any] | None = None,
 ) -> Appended:
-    """Add one entry in the caller's (write) transaction (an ORM session or a Core connection).
+    """Add one entry in the caller's (write) transaction (an ORM session, a Core
+    connection or a :class:`~app.db.driver.DriverConnection`).
 
     Core statements and plain dicts, no ORM object: the entry is written once and never
     changed, and this runs on the hottest write path (every survey submission) while holding

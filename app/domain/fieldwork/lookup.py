@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, Select, bindparam
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
+from app.db.driver import DriverConnection
 from app.db.models.fieldwork import ReminderToken
 from app.db.models.invitation import Invitation
 from app.db.models.plan import ScoringPlan
@@ -78,7 +79,9 @@ _CONTENT = sql_select(col(QuestionnaireVersion.content)).where(
 )
 
 
-def _questionnaire(db: Session | Connection, version_id: int, sha256: str) -> Questionnaire:
+def _questionnaire(
+    db: Session | Connection | DriverConnection, version_id: int, sha256: str
+) -> Questionnaire:
     cached = _CACHE.get(sha256)
     if cached is not None:
         return cached
@@ -91,7 +94,7 @@ def _questionnaire(db: Session | Connection, version_id: int, sha256: str) -> Qu
     return parsed
 
 
-def _find(db: Session | Connection, token: str) -> _Columns:
+def _find(db: Session | Connection | DriverConnection, token: str) -> _Columns:
     if not well_formed(token):
         raise InvalidTokenError()
     params = {"digest": hash_token(token)}
@@ -103,10 +106,11 @@ def _find(db: Session | Connection, token: str) -> _Columns:
     return row
 
 
-def open_invitation(db: Session | Connection, token: str) -> OpenInvitation:
+def open_invitation(db: Session | Connection | DriverConnection, token: str) -> OpenInvitation:
     """The invitation for ``token``; raises InvalidTokenError or TokenExpiredError.
 
-    Takes a Core connection as well as a session: the submission path skips the ORM.
+    Takes a Core or driver-level connection as well as a session: the submission path skips
+    the ORM (:mod:`app.db.driver`).
     """
     inv_id, round_id, status, expires_at, version_id, round_state, sha256, published = _find(
         db, token

@@ -9,9 +9,11 @@ even a path that bypassed the claim could not store a second response. The same 
 get the winner's receipt (an idempotent replay); different answers are refused.
 
 This is the hottest write path of the platform (hundreds per second at the close of a
-fieldwork wave), so it uses Core statements built once, on one pooled connection: the token
-lookup and answer check outside the write lock, then one transaction holding the claim, the
-response, its answers (one executemany), the draft's removal and the audit entry.
+fieldwork wave), so it uses Core statements built once and run on the pooled connection's
+driver cursor (:mod:`app.db.driver`: the same SQL and stored values, a tenth of the Python per
+statement): the token lookup and answer check outside the write lock, then one transaction
+holding the claim, the response, its answers (one multi-row INSERT), the draft's removal and
+the audit entry.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col
 
 from app.canonical import canonical_json
-from app.db.engine import IMMEDIATE, write_turn
+from app.db.driver import DriverConnection
+from app.db.group_commit import group_commit
 from app.db.models.fieldwork import SurveyDraft
 from app.db.models.invitation import Invitation
 from app.db.models.response import Answer, SurveyResponse
@@ -97,7 +100,7 @@ def body_sha256(answers: Mapping[str, AnswerValue]) -> str:
     return hashlib.sha256(canonical_json(dict(answers))).hexdigest()
 
 
-def _existing(conn: Connection, invitation_id: int) -> _Stored | None:
+def _existing(conn: DriverConnection, invitation_id: int) -> _Stored | None:
     row = conn.execute(_EXISTING, {"inv": invitation_id}).first()
     return _Stored(row[0], row[1], row[2]) if row is not None else None
 
@@ -131,7 +134,7 @@ class _Submission:
     device_hash: str | None
 
 
-def _store(conn: Connection, sub: _Submission) -> Receipt | _Stored:
+def _store(conn: DriverConnection, sub: _Submission) -> Receipt | _Stored:
     """The write transaction's body; returns the earlier response when the token was used."""
     inv_id = sub.opened.invitation_id
     if not conn.execute(_CLAIM, {"inv": inv_id}).rowcount:
@@ -203,34 +206,33 @@ def _attempt(
     device_hash: str | None,
 ) -> Receipt:
     with engine.connect() as conn:
-        opened = open_invitation(conn, token)
-        existing = _existing(conn, opened.invitation_id) if opened.status == "answered" else None
-        conn.rollback()  # end the read before the write lock is asked for
-        try:
-            cleaned = clean_answers(opened.questionnaire, answers)
-        except AnswersInvalidError:
-            if existing is not None:
-                _replay_or_refuse(existing, None)
-            raise
-        digest = body_sha256(cleaned)
+        db = DriverConnection(conn)
+        opened = open_invitation(db, token)
+        existing = _existing(db, opened.invitation_id) if opened.status == "answered" else None
+        db.end_read()
+    try:
+        cleaned = clean_answers(opened.questionnaire, answers)
+    except AnswersInvalidError:
         if existing is not None:
-            return _replay_or_refuse(existing, digest)
-        sub = _Submission(opened, cleaned, digest, idempotency_key, duration_seconds, device_hash)
-        if conn.dialect.name == "sqlite":
-            conn.execution_options(**{IMMEDIATE: True})
-        try:
-            with write_turn(engine), conn.begin():
-                outcome = _store(conn, sub)
-        except IntegrityError:
-            conn.execution_options(**{IMMEDIATE: False})
-            winner = _existing(conn, opened.invitation_id)
-            conn.rollback()
-            if winner is None:
-                raise
-            return _replay_or_refuse(winner, digest)
-        if isinstance(outcome, _Stored):
-            return _replay_or_refuse(outcome, digest)
-        return outcome
+            _replay_or_refuse(existing, None)
+        raise
+    digest = body_sha256(cleaned)
+    if existing is not None:
+        return _replay_or_refuse(existing, digest)
+    sub = _Submission(opened, cleaned, digest, idempotency_key, duration_seconds, device_hash)
+    try:
+        outcome = group_commit(engine, _store, "survey-submissions").run(engine, sub)
+    except IntegrityError:
+        with engine.connect() as conn:
+            db = DriverConnection(conn)
+            winner = _existing(db, opened.invitation_id)
+            db.end_read()
+        if winner is None:
+            raise
+        return _replay_or_refuse(winner, digest)
+    if isinstance(outcome, _Stored):
+        return _replay_or_refuse(outcome, digest)
+    return outcome
 
 
 def submit_response(
