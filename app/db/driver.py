@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Column, Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
@@ -116,6 +117,30 @@ def compiled_for(
     return compiled
 
 
+# Bound parameters per statement: SQLite allows 32,766, psycopg 65,535.
+MAX_PARAMETERS = 30_000
+
+
+@lru_cache(maxsize=256)
+def _bind_processor(column: Column[Any], dialect: Dialect) -> Any:
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+@lru_cache(maxsize=256)
+def _result_processor(column: Column[Any], dialect: Dialect) -> Any:
+    return column.type.dialect_impl(dialect).result_processor(dialect, None)
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(
+    table: str, columns: tuple[str, ...], rows: int, returning: tuple[str, ...], marker: str
+) -> str:
+    one = "(" + ", ".join([marker] * len(columns)) + ")"
+    # Names come from Table objects (insert_rows looks every column up first), never from input.
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}"  # noqa: S608
+    return sql + (f" RETURNING {', '.join(returning)}" if returning else "")
+
+
 class DriverResult:
     """The rows of one statement, converted to Python values as SQLAlchemy would."""
 
@@ -167,6 +192,60 @@ class DriverConnection:
     def exec_driver_sql(self, sql: str, params: Sequence[Any]) -> int:
         self._run(sql, params)
         return int(self._cursor.rowcount)
+
+    @property
+    def marker(self) -> str:
+        """The driver's positional parameter marker (``?`` SQLite, ``%s`` psycopg)."""
+        return "?" if self.dialect.paramstyle == "qmark" else "%s"
+
+    def fetch(
+        self, sql: str, params: Sequence[Any], columns: Sequence[Column[Any] | None]
+    ) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (written with ``?`` markers and fixed names) and convert each result
+        column as ``columns`` would (None: as it comes)."""
+        if self.marker != "?":
+            sql = sql.replace("?", self.marker)
+        self._run(sql, params)
+        return self._converted(self._cursor.fetchall(), columns)
+
+    def insert_rows(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        returning: Sequence[str] = (),
+    ) -> list[tuple[Any, ...]]:
+        """Multi-row INSERTs (as many rows per statement as the drivers allow), the values
+        converted by the columns' types; returns the ``returning`` columns of every row."""
+        binds = [_bind_processor(table.c[name], self.dialect) for name in columns]
+        back = [table.c[name] for name in returning]
+        per_statement = max(1, MAX_PARAMETERS // max(1, len(columns)))
+        returned: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = _insert_sql(table.name, tuple(columns), len(chunk), tuple(returning), self.marker)
+            flat = [
+                value if process is None or value is None else process(value)
+                for row in chunk
+                for value, process in zip(row, binds, strict=True)
+            ]
+            self._run(sql, flat)
+            if returning:
+                returned += self._converted(self._cursor.fetchall(), back)
+        return returned
+
+    def _converted(
+        self, rows: Sequence[Any], columns: Sequence[Column[Any] | None]
+    ) -> list[tuple[Any, ...]]:
+        processors = [None if c is None else _result_processor(c, self.dialect) for c in columns]
+        if not any(processors):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(
+                v if p is None or v is None else p(v) for v, p in zip(row, processors, strict=True)
+            )
+            for row in rows
+        ]
 
     def end_read(self) -> None:
         """End the read transaction the driver may have opened (PostgreSQL; no-op on SQLite)."""

@@ -6,10 +6,12 @@ survey submissions the lock was held mostly by threads waiting for the interpret
 other server process, and its core, waited for the lock. Here the request threads do their
 reading and checking in parallel as before, then queue the write and block (without the
 interpreter lock) until it is done. One writer thread takes everything queued, up to
-``max_batch`` units, and stores it in **one transaction**, each unit inside its own savepoint:
+``max_batch`` units, and stores it in **one transaction**:
 
-* a unit is still all-or-nothing: one that fails is rolled back to its savepoint and its caller
-  gets the error, while the others commit;
+* the work function stores the whole batch at once (set-wise, so the lock is held for a few
+  statements, not a few per unit), inside a savepoint; if that fails, the batch is stored
+  again unit by unit, each in its own savepoint, so a unit stays all-or-nothing: one that
+  fails is rolled back and its caller gets the error, while the others commit;
 * nothing is acknowledged before the commit that makes it durable: every caller waits for it,
   and if the commit fails every caller of that batch gets the error (nothing of it is stored);
 * the write lock (and on SQLite the cross-process write turn, on PostgreSQL the audit chain's
@@ -37,7 +39,8 @@ from app.db.engine import IMMEDIATE, write_turn
 T = TypeVar("T")
 R = TypeVar("R")
 
-Work = Callable[[DriverConnection, T], R]
+# Stores a list of units in the caller's transaction; one result per unit, in order.
+Work = Callable[[DriverConnection, list[T]], list[R]]
 
 
 @dataclass(slots=True)
@@ -60,15 +63,22 @@ class GroupCommit(Generic[T, R]):
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def run(self, engine: Engine, item: T) -> R:
-        """Store ``item`` with whatever else is queued; returns once it is committed."""
+    def submit(self, engine: Engine, item: T) -> Future[R]:
+        """Queue ``item``; the future ends once it is committed (or has failed).
+
+        Async callers await it (``asyncio.wrap_future``) and hold no thread while they wait.
+        """
         job: _Job[T, R] = _Job(engine, item)
         self._queue.put(job)
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
                 self._thread.start()
-        return job.future.result()
+        return job.future
+
+    def run(self, engine: Engine, item: T) -> R:
+        """Store ``item`` with whatever else is queued; returns once it is committed."""
+        return self.submit(engine, item).result()
 
     def _serve(self) -> None:
         while True:
@@ -98,7 +108,7 @@ class GroupCommit(Generic[T, R]):
                 if conn.dialect.name == "sqlite":
                     conn.execution_options(**{IMMEDIATE: True})
                 with write_turn(engine), conn.begin():
-                    outcomes = [self._one(db, job) for job in batch]
+                    outcomes = self._all(db, batch)
         except BaseException as exc:  # the commit (or the lock) failed: nothing was stored
             for job in batch:
                 job.future.set_exception(exc)
@@ -111,18 +121,32 @@ class GroupCommit(Generic[T, R]):
             else:
                 job.future.set_exception(value)
 
-    def _one(self, db: DriverConnection, job: _Job[T, R]) -> tuple[bool, Any]:
-        db.exec_driver_sql("SAVEPOINT unit", ())
+    def _all(self, db: DriverConnection, batch: list[_Job[T, R]]) -> list[tuple[bool, Any]]:
+        """The whole batch in one go; if that fails, unit by unit, each in its savepoint."""
+        if len(batch) > 1:
+            failed = self._in_savepoint(db, [job.item for job in batch])
+            if not isinstance(failed, BaseException):
+                return [(True, value) for value in failed]
+        outcomes: list[tuple[bool, Any]] = []
+        for job in batch:
+            one = self._in_savepoint(db, [job.item])
+            outcomes.append((False, one) if isinstance(one, BaseException) else (True, one[0]))
+        return outcomes
+
+    def _in_savepoint(self, db: DriverConnection, items: list[T]) -> list[R] | Exception:
+        db.exec_driver_sql("SAVEPOINT units", ())
         try:
-            value = self._work(db, job.item)
+            values = self._work(db, items)
         except Exception as exc:
             if getattr(exc, "connection_invalidated", False):
                 raise  # the transaction is gone: the whole batch fails
-            db.exec_driver_sql("ROLLBACK TO SAVEPOINT unit", ())
-            db.exec_driver_sql("RELEASE SAVEPOINT unit", ())
-            return False, exc
-        db.exec_driver_sql("RELEASE SAVEPOINT unit", ())
-        return True, value
+            db.exec_driver_sql("ROLLBACK TO SAVEPOINT units", ())
+            db.exec_driver_sql("RELEASE SAVEPOINT units", ())
+            return exc
+        db.exec_driver_sql("RELEASE SAVEPOINT units", ())
+        if len(values) != len(items):
+            raise RuntimeError(f"{self._name}: {len(values)} results for {len(items)} units")
+        return values
 
 
 class _Writers(dict[str, GroupCommit[Any, Any]]):

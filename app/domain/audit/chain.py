@@ -9,7 +9,7 @@ by the write session's ``BEGIN IMMEDIATE``, on PostgreSQL by a transaction-level
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,32 @@ def _check_no_personal_data(details: Mapping[str, Any]) -> None:
             raise AuditError(f"audit details may not carry personal data (key {key!r})")
         if isinstance(value, Mapping):
             _check_no_personal_data(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One entry to append, for :func:`append_many`."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | int
+    reason: str = ""
+    details: Mapping[str, Any] | None = None
+
+
+_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "reason",
+    "details",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +186,35 @@ def verify_entries(entries: Iterable[AuditEntry]) -> ChainVerdict:
 def verify_chain(session: Session) -> ChainVerdict:
     rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all()
     return verify_entries(rows)
+
+
+def append_many(db: DriverConnection, records: Sequence[Record]) -> None:
+    """Add several entries in the caller's write transaction, in order, with one read of the
+    chain's head and one multi-row INSERT (the survey's group commit: a batch of submissions
+    holds the write lock for as few statements as possible)."""
+    if not records:
+        return
+    if db.dialect.name == "postgresql":
+        db.execute(_LOCK)
+    last = db.execute(_LAST).first()
+    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    at = utcnow()
+    rows: list[tuple[Any, ...]] = []
+    for record in records:
+        details = dict(record.details or {})
+        _check_no_personal_data(details)
+        seq += 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "at": at,
+            "actor": record.actor,
+            "action": record.action,
+            "object_type": record.object_type,
+            "object_id": str(record.object_id),
+            "reason": record.reason,
+            "details": details,
+        }
+        entry_hash = _hash(prev_hash, fields)
+        rows.append((*fields.values(), prev_hash, entry_hash))
+        prev_hash = entry_hash
+    db.insert_rows(AuditEntry.__table__, _COLUMNS, rows)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
-from sqlalchemy import Connection, Row, Select, bindparam
+from sqlalchemy import Connection, Select, bindparam
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
@@ -42,7 +42,7 @@ class OpenInvitation:
     questionnaire: Questionnaire
 
 
-_Columns = Row[int | None, int, str, datetime, int, str, str, str]
+_Columns = tuple[int | None, int, str, datetime, int, str, str, str]
 
 
 def _invitation_query() -> Select[int | None, int, str, datetime, int, str, str, str]:
@@ -103,7 +103,8 @@ def _find(db: Session | Connection | DriverConnection, token: str) -> _Columns:
         row = db.execute(_BY_REMINDER, params).first()
     if row is None:
         raise InvalidTokenError()
-    return row
+    found: _Columns = tuple(row)  # the select's eight columns
+    return found
 
 
 def open_invitation(db: Session | Connection | DriverConnection, token: str) -> OpenInvitation:

@@ -16,7 +16,7 @@ from litestar.params import JSONBody
 from litestar.response import Response
 
 from app.domain.fieldwork.errors import AnswersInvalidError, InvalidTokenError, TokenExpiredError
-from app.domain.fieldwork.submission import submit_response
+from app.domain.fieldwork.submission import submit_response_async
 from app.errors import ConflictError
 from app.web.survey.pages import (
     NO_STORE,
@@ -43,14 +43,14 @@ def _error(status: int, code: str, message: str, **extra: Any) -> Response[dict[
     )
 
 
-def _submit(request: Request[Any, Any, Any], data: ResponseIn) -> Response[dict[str, Any]]:
+async def _submit(request: Request[Any, Any, Any], data: ResponseIn) -> Response[dict[str, Any]]:
     if throttled(request):
         wait = failed_tokens(request).retry_after(client_key(request))
         response = _error(429, "rate_limited", "too many failed tokens; wait and retry")
         response.headers["retry-after"] = str(int(wait) + 1)
         return response
     try:
-        receipt = submit_response(
+        receipt = await submit_response_async(
             engine_of(request),
             token=data.token,
             answers=data.answers,
@@ -83,11 +83,12 @@ class SurveyApiController(Controller):
 
     @post(
         "/api/v1/responses",
-        sync_to_thread=True,
         name="survey_api_submit",
         opt={"exclude_from_csrf": True},
     )
-    def submit(
+    async def submit(
         self, request: Request[Any, Any, Any], data: JSONBody[ResponseIn]
     ) -> Response[dict[str, Any]]:
-        return _submit(request, data)
+        # Async: the reads run in the executor and the wait for the group commit holds no
+        # thread (app.domain.fieldwork.submission.submit_response_async).
+        return await _submit(request, data)

@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from app.db import driver
 from app.db.engine import read_session, write_session
 from app.db.models import (
     Answer,
@@ -22,7 +23,6 @@ from app.db.models import (
 )
 from app.db.types import utcnow
 from app.domain.audit.chain import verify_chain
-from app.domain.fieldwork import submission
 from app.domain.fieldwork.drafts import load_draft, save_screen
 from app.domain.fieldwork.errors import (
     INVALID_LINK,
@@ -104,8 +104,9 @@ def test_submission_is_stored_once_and_replays_return_the_receipt(engine: Engine
 def test_answers_split_across_several_inserts_are_all_stored(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Long questionnaires are inserted in chunks (drivers' bound-parameter limits).
-    monkeypatch.setattr(submission, "_ANSWERS_PER_INSERT", 3)
+    # Long questionnaires are inserted in chunks (drivers' bound-parameter limits): here
+    # three answers (four columns each) per INSERT.
+    monkeypatch.setattr(driver, "MAX_PARAMETERS", 12)
     _, issued = fieldwork_round(engine)
     answers = full_answers()
     submit_response(engine, token=issued[0].token, answers=answers, idempotency_key="k")
