@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from app.cli.context import state
+from app.cli.listeners import reserve, reuse_port_supported
 from app.db.engine import make_engine
 from app.db.migrate import ensure_current
+from app.errors import ConfigurationError
 
 
 def serve(
@@ -18,7 +22,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (use PostgreSQL for more than one).", min=1)
+        int,
+        typer.Option(
+            help="Worker processes; each listens on its own socket (SO_REUSEPORT), so the "
+            "kernel spreads connections evenly across them.",
+            min=1,
+        ),
     ] = 1,
 ) -> None:
     """Serve the web app. Checks the database schema first and refuses an outdated one."""
@@ -29,16 +38,23 @@ def serve(
         ensure_current(engine)
     finally:
         engine.dispose()
-    typer.echo(f"Tianping listening on http://{host}:{port}/  (Ctrl+C to stop)")
+    listening = f"Tianping listening on http://{host}:{port}/  (Ctrl+C to stop)"
     if workers == 1:
+        typer.echo(listening)
         from app.web.app import create_app
+        from app.web.heap import freeze_heap_at_startup
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            freeze_heap_at_startup(create_app(settings)),
+            host=host,
+            port=port,
+            log_level="warning",
+        )
         return
     if cli_state.config_file is not None:
         # Worker processes read their settings from the environment.
         os.environ["TIANPING_CONFIG"] = str(cli_state.config_file.resolve())
-    uvicorn.run(
+    config = uvicorn.Config(
         "app.web.app:create_app_from_environment",
         factory=True,
         host=host,
@@ -46,3 +62,17 @@ def serve(
         workers=workers,
         log_level="warning",
     )
+    if not reuse_port_supported():
+        typer.echo(listening)
+        uvicorn.run(config.app, factory=True, host=host, port=port, workers=workers)
+        return
+    try:
+        placeholder = reserve(host, port, config.backlog)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or stop "
+            "the program using it"
+        ) from None
+    typer.echo(listening)
+    with placeholder, contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[placeholder]).run()
