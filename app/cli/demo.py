@@ -101,9 +101,15 @@ def demo(
         import uvicorn
 
         from app.web.app import create_app
+        from app.web.heap import freeze_heap_at_startup
 
         typer.echo(f"\nServing on http://{host}:{port}/  (Ctrl+C to stop)")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            freeze_heap_at_startup(create_app(settings)),
+            host=host,
+            port=port,
+            log_level="warning",
+        )
 
 
 def _supervision_loop(

@@ -50,6 +50,7 @@ from app.web.controllers.results import ResultsController
 from app.web.controllers.rounds import ROUND_HANDLERS
 from app.web.deps import provide_session
 from app.web.errors import exception_handlers
+from app.web.heap import freeze_heap_at_startup
 from app.web.i18n import JINJA_GLOBALS
 from app.web.jobs import JobRunner
 from app.web.openapi_errors import document_error_responses
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 def create_app_from_environment() -> Litestar:
-    """Factory for ``uvicorn --factory`` in worker processes (settings from the environment)."""
+    """Factory for ``uvicorn --factory`` in ``tianping serve``'s worker processes (settings
+    from the environment)."""
     config = os.environ.get("TIANPING_CONFIG")
-    return create_app(load_settings(Path(config) if config else None))
+    return freeze_heap_at_startup(create_app(load_settings(Path(config) if config else None)))
