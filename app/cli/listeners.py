@@ -61,6 +61,11 @@ class PerWorkerSocket(socket.socket):
 
 def reserve(host: str, port: int, backlog: int) -> PerWorkerSocket:
     """Bind the address in the parent (raises OSError if it is taken) without listening."""
+    # First without SO_REUSEPORT: another server of the same user (an older instance still
+    # running) would otherwise be joined silently and share the connections.
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
     plain = _bound(host, port)
     sock = PerWorkerSocket(plain.family, plain.type, fileno=plain.detach())
     sock.backlog = backlog
