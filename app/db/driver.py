@@ -201,8 +201,8 @@ class DriverConnection:
     def fetch(
         self, sql: str, params: Sequence[Any], columns: Sequence[Column[Any] | None]
     ) -> list[tuple[Any, ...]]:
-        """Run ``sql`` (written with ``?`` markers and fixed names) and convert each result
-        column as ``columns`` would (None: as it comes)."""
+        """Run ``sql`` (written with ``?`` markers and fixed names, and no literal ``?`` or
+        ``%``) and convert each result column as ``columns`` would (None: as it comes)."""
         if self.marker != "?":
             sql = sql.replace("?", self.marker)
         self._run(sql, params)

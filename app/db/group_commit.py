@@ -4,8 +4,9 @@ Under load, many request threads each wanting the database's single write lock s
 time handing it (and the interpreter lock) to each other than writing: with 64 concurrent
 survey submissions the lock was held mostly by threads waiting for the interpreter, while the
 other server process, and its core, waited for the lock. Here the request threads do their
-reading and checking in parallel as before, then queue the write and block (without the
-interpreter lock) until it is done. One writer thread takes everything queued, up to
+reading and checking as before, then queue the write and wait (a thread blocks without the
+interpreter lock; an async caller awaits the future and holds no thread) until it is done.
+One writer thread takes everything queued, up to
 ``max_batch`` units, and stores it in **one transaction**:
 
 * the work function stores the whole batch at once (set-wise, so the lock is held for a few
@@ -51,7 +52,7 @@ class _Job(Generic[T, R]):
 
 
 class GroupCommit(Generic[T, R]):
-    """Stores ``work(db, item)`` for items queued from any thread; see the module docstring."""
+    """Stores items queued from any thread with ``work(db, batch)``; see the module docstring."""
 
     max_batch = 100
     idle_seconds = 5.0
@@ -71,16 +72,29 @@ class GroupCommit(Generic[T, R]):
         job: _Job[T, R] = _Job(engine, item)
         self._queue.put(job)
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
-                self._thread.start()
+            self._ensure_thread()
         return job.future
+
+    def _ensure_thread(self) -> None:  # with self._lock held
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+            self._thread.start()
 
     def run(self, engine: Engine, item: T) -> R:
         """Store ``item`` with whatever else is queued; returns once it is committed."""
         return self.submit(engine, item).result()
 
     def _serve(self) -> None:
+        try:
+            self._serve_until_idle()
+        finally:
+            with self._lock:  # ended by an error nothing caught: queued units get a new thread
+                if self._thread is threading.current_thread():
+                    self._thread = None
+                    if not self._queue.empty():
+                        self._ensure_thread()
+
+    def _serve_until_idle(self) -> None:
         while True:
             try:
                 first = self._queue.get(timeout=self.idle_seconds)

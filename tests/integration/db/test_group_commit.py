@@ -124,3 +124,20 @@ def test_one_writer_per_pool_and_name(engine: Engine) -> None:
     work = Recorder()
     assert group_commit(engine, work, "x") is group_commit(engine, work, "x")
     assert group_commit(engine, work, "x") is not group_commit(engine, work, "y")
+
+
+# The writer thread ending with an exception is the scenario, not a flaw of the test.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_writer_thread_killed_by_a_base_exception_is_replaced(engine: Engine) -> None:
+    def work(db: DriverConnection, items: list[str]) -> list[str]:
+        if "exit" in items:
+            raise SystemExit("the thread ends here")
+        append_many(db, [Record("test", "unit", "item", item) for item in items])
+        return items
+
+    writer: GroupCommit[str, str] = GroupCommit(work, "test-killed")
+    with pytest.raises(SystemExit):
+        writer.run(engine, "exit")  # its caller is told, and nothing is stored
+    # A new thread serves what comes after (a timeout, not a hang, if none does).
+    assert writer.submit(engine, "next").result(timeout=30) == "next"
+    assert _stored(engine) == ["next"]
