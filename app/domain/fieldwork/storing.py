@@ -146,7 +146,8 @@ def _response_row(
 def store_all(db: DriverConnection, subs: list[Submission]) -> list[Receipt | Stored]:
     """Store ``subs`` in the caller's write transaction; per submission, its new receipt or
     the response stored before it for the same invitation."""
-    ids = list(dict.fromkeys(sub.opened.invitation_id for sub in subs))
+    # Sorted: two PostgreSQL batches claiming overlapping invitations lock them in one order.
+    ids = sorted({sub.opened.invitation_id for sub in subs})
     claimed = _claim(db, ids)
     # Not claimed: answered already. Its response, if any; an invitation marked answered
     # without one (edited by hand) gets one now, and the UNIQUE still guards.
