@@ -137,10 +137,11 @@ class GroupCommit(Generic[T, R]):
 
     def _all(self, db: DriverConnection, batch: list[_Job[T, R]]) -> list[tuple[bool, Any]]:
         """The whole batch in one go; if that fails, unit by unit, each in its savepoint."""
-        if len(batch) > 1:
-            failed = self._in_savepoint(db, [job.item for job in batch])
-            if not isinstance(failed, BaseException):
-                return [(True, value) for value in failed]
+        if len(batch) == 1:  # its failure rolls the transaction back: no savepoint needed
+            return [(True, self._check(self._work(db, [batch[0].item]), 1)[0])]
+        failed = self._in_savepoint(db, [job.item for job in batch])
+        if not isinstance(failed, BaseException):
+            return [(True, value) for value in failed]
         outcomes: list[tuple[bool, Any]] = []
         for job in batch:
             one = self._in_savepoint(db, [job.item])
@@ -158,8 +159,11 @@ class GroupCommit(Generic[T, R]):
             db.exec_driver_sql("RELEASE SAVEPOINT units", ())
             return exc
         db.exec_driver_sql("RELEASE SAVEPOINT units", ())
-        if len(values) != len(items):
-            raise RuntimeError(f"{self._name}: {len(values)} results for {len(items)} units")
+        return self._check(values, len(items))
+
+    def _check(self, values: list[R], units: int) -> list[R]:
+        if len(values) != units:
+            raise RuntimeError(f"{self._name}: {len(values)} results for {units} units")
         return values
 
 

@@ -87,6 +87,9 @@ def test_a_failing_unit_fails_alone(engine: Engine) -> None:
     assert isinstance(outcomes.pop("bad"), Refused)
     assert outcomes == {item: f"stored {item}" for item in items if item != "bad"}
     assert sorted(_stored(engine)) == ["a", "b", "c", "d", "e"]
+    with pytest.raises(Refused):  # alone in its batch: the transaction is rolled back
+        writer.run(engine, "bad")
+    assert sorted(_stored(engine)) == ["a", "b", "c", "d", "e"]
     with read_session(engine) as s:
         assert verify_chain(s).ok
 
