@@ -181,6 +181,8 @@ class DriverConnection:
         self._error: type[Exception] = conn.dialect.loaded_dbapi.Error
 
     def execute(self, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> DriverResult:
+        """Run a Core statement built once (a module-level constant: its compiled form is
+        kept for good, keyed by the object)."""
         values = params or {}
         keys = frozenset(values) if getattr(stmt, "is_insert", False) else frozenset()
         compiled = compiled_for(stmt, self.dialect, keys)
