@@ -60,12 +60,19 @@ class _Compiled:
         return tuple(merged.get(name) for name in self.order)
 
     def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        if self.results is None:
-            return tuple(row)
-        return tuple(
-            value if process is None or value is None else process(value)
-            for value, process in zip(row, self.results, strict=True)
-        )
+        return _convert_row(row, self.results)
+
+
+def _convert_row(
+    row: Sequence[Any], processors: Sequence[_Processor | None] | None
+) -> tuple[Any, ...]:
+    """One result row as Python values (``processors``: one per column, or None for none)."""
+    if processors is None:
+        return tuple(row)
+    return tuple(
+        value if process is None or value is None else process(value)
+        for value, process in zip(row, processors, strict=True)
+    )
 
 
 _COMPILED: dict[tuple[int, str, frozenset[str]], tuple[ClauseElement, _Compiled]] = {}
@@ -239,15 +246,9 @@ class DriverConnection:
     def _converted(
         self, rows: Sequence[Any], columns: Sequence[Column[Any] | None]
     ) -> list[tuple[Any, ...]]:
-        processors = [None if c is None else _result_processor(c, self.dialect) for c in columns]
-        if not any(processors):
-            return [tuple(row) for row in rows]
-        return [
-            tuple(
-                v if p is None or v is None else p(v) for v, p in zip(row, processors, strict=True)
-            )
-            for row in rows
-        ]
+        found = [None if c is None else _result_processor(c, self.dialect) for c in columns]
+        processors = found if any(found) else None
+        return [_convert_row(row, processors) for row in rows]
 
     def end_read(self) -> None:
         """End the read transaction the driver may have opened (PostgreSQL; no-op on SQLite)."""

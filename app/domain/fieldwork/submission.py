@@ -24,30 +24,29 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import col
 
 from app.canonical import canonical_json
 from app.db.driver import DriverConnection
 from app.db.group_commit import GroupCommit, group_commit
-from app.db.models.response import SurveyResponse
 from app.db.outage import unavailable_as_domain_error
 from app.domain.fieldwork.answers import AnswerValue, clean_answers
 from app.domain.fieldwork.errors import AnswersInvalidError
 from app.domain.fieldwork.lookup import open_invitation
-from app.domain.fieldwork.storing import Receipt, Stored, Submission, store_all
+from app.domain.fieldwork.storing import (
+    Receipt,
+    Stored,
+    Submission,
+    store_all,
+    stored_responses,
+)
 from app.errors import ConflictError, TianpingError
 
 __all__ = ["Receipt", "body_sha256", "submit_response", "submit_response_async"]
 
 MAX_IDEMPOTENCY_KEY = 128
 MAX_DURATION = 7 * 24 * 3600.0
-
-_EXISTING = select(
-    col(SurveyResponse.receipt), col(SurveyResponse.submitted_at), col(SurveyResponse.body_sha256)
-).where(col(SurveyResponse.invitation_id) == bindparam("inv"))
 
 
 def body_sha256(answers: Mapping[str, AnswerValue]) -> str:
@@ -56,8 +55,7 @@ def body_sha256(answers: Mapping[str, AnswerValue]) -> str:
 
 
 def _existing(conn: DriverConnection, invitation_id: int) -> Stored | None:
-    row = conn.execute(_EXISTING, {"inv": invitation_id}).first()
-    return Stored(row[0], row[1], row[2]) if row is not None else None
+    return stored_responses(conn, [invitation_id]).get(invitation_id)
 
 
 def _replay_or_refuse(existing: Stored, digest: str | None) -> Receipt:
