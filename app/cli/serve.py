@@ -64,7 +64,9 @@ def serve(
     )
     if not reuse_port_supported():
         typer.echo(listening)
-        uvicorn.run(config.app, factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            config.app, factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
         return
     try:
         placeholder = reserve(host, port, config.backlog)

@@ -108,7 +108,7 @@ class Appended:
 
 
 def append(
-    session: Session | Connection | DriverConnection,
+    session: Session | Connection,
     *,
     actor: str,
     action: str,
@@ -117,8 +117,8 @@ def append(
     reason: str = "",
     details: Mapping[str, Any] | None = None,
 ) -> Appended:
-    """Add one entry in the caller's (write) transaction (an ORM session, a Core
-    connection or a :class:`~app.db.driver.DriverConnection`).
+    """Add one entry in the caller's (write) transaction (an ORM session or a Core
+    connection; :func:`append_many` takes a driver-level one).
 
     Core statements and plain dicts, no ORM object: the entry is written once and never
     changed, and this runs on the hottest write path (every survey submission) while holding
